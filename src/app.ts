@@ -1,0 +1,46 @@
+// buildApp(config, driver): registers plugins and routes; never listens, so
+// tests drive it through inject() and the CLI decides how to serve it.
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Config } from './config.js';
+import type { Driver } from './storage/driver.js';
+import errorsPlugin from './http/plugins/errors.js';
+import healthRoutes, { healthSchema } from './http/routes/health.js';
+import './http/types.js';
+
+export interface AppDeps {
+  config: Config;
+  driver: Driver;
+  /** Pino options or false; tests pass false. */
+  logger?: boolean | object;
+}
+
+const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const { config, driver } = deps;
+  const app = Fastify({
+    logger: deps.logger ?? { level: config.logLevel },
+    bodyLimit: config.bodyLimitBytes,
+    // Accept a caller's request id when it is sane, so traces line up across services.
+    genReqId: (req) => {
+      const incoming = req.headers['x-request-id'];
+      return typeof incoming === 'string' && REQUEST_ID_RE.test(incoming) ? incoming : randomUUID();
+    },
+    requestIdLogLabel: 'request_id',
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
+  });
+  app.decorate('config', config);
+  app.decorate('driver', driver);
+  app.decorateRequest('principal', null);
+  app.decorateRequest('startedAt', 0);
+  app.addHook('onRequest', async (request, reply) => {
+    request.startedAt = performance.now();
+    reply.header('X-Request-Id', String(request.id));
+  });
+  app.addSchema(healthSchema);
+
+  await app.register(errorsPlugin);
+  await app.register(healthRoutes);
+  return app;
+}

@@ -1,0 +1,17 @@
+// tracelens migrate: applies pending schema migrations to the configured database.
+import { loadConfig } from '../config.js';
+import { migrate } from '../storage/migrate.js';
+import { openDriver } from '../storage/open.js';
+
+export async function migrateCommand(): Promise<void> {
+  const config = loadConfig();
+  const driver = await openDriver(config);
+  try {
+    const res = await migrate(driver);
+    console.log(
+      res.applied.length ? `applied: ${res.applied.join(', ')}` : `up to date (${res.alreadyApplied.length} migrations applied earlier)`,
+    );
+  } finally {
+    await driver.close();
+  }
+}

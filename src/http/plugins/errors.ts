@@ -1,0 +1,63 @@
+// Turns every failure into the contract's error envelope: stable code, clear
+// message, never a stack trace or SQL text. Retry-After where a retry helps.
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { AppError, ERROR_STATUS, type ErrorCode } from '../../errors.js';
+import { toAppError } from '../../storage/db-errors.js';
+
+const FASTIFY_CODES: Record<string, ErrorCode> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'BAD_REQUEST',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'BAD_REQUEST',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'BAD_REQUEST',
+  FST_ERR_CTP_INVALID_TYPE: 'BAD_REQUEST',
+};
+
+export function normalizeError(err: unknown): AppError {
+  if (err instanceof AppError) return err;
+  const fe = err as FastifyError & { validation?: unknown[]; validationContext?: string };
+  if (fe && Array.isArray(fe.validation)) {
+    return new AppError('BAD_REQUEST', fe.message, { details: fe.validation });
+  }
+  if (fe && typeof fe.code === 'string' && fe.code in FASTIFY_CODES) {
+    const code = FASTIFY_CODES[fe.code]!;
+    return new AppError(code, code === 'PAYLOAD_TOO_LARGE' ? 'Request body is too large' : fe.message);
+  }
+  // JSON.parse errors surfaced by the content-type parser.
+  if (fe instanceof SyntaxError || (fe?.statusCode === 400 && typeof fe.message === 'string')) {
+    return new AppError('BAD_REQUEST', `Malformed request: ${fe.message}`);
+  }
+  if (fe?.statusCode === 413) return new AppError('PAYLOAD_TOO_LARGE', 'Request body is too large');
+  if (fe?.statusCode === 415) return new AppError('UNSUPPORTED_MEDIA_TYPE', fe.message);
+  return toAppError(err);
+}
+
+export function sendError(request: FastifyRequest, reply: FastifyReply, err: AppError) {
+  if (err.retryAfterS !== undefined) reply.header('Retry-After', String(err.retryAfterS));
+  const body: Record<string, unknown> = { code: err.code, message: err.message };
+  if (err.details !== undefined) body.details = err.details;
+  return reply
+    .code(err.statusCode)
+    .type('application/json; charset=utf-8')
+    .send({ error: body, meta: { timestamp: new Date().toISOString(), request_id: String(request.id) } });
+}
+
+async function errorsPlugin(app: FastifyInstance) {
+  app.setErrorHandler((error, request, reply) => {
+    const appErr = normalizeError(error);
+    if (appErr.statusCode >= 500) {
+      // Cause is logged for operators; the client gets only the code and message.
+      request.log.error({ err: appErr.cause ?? error, code: appErr.code }, 'request failed');
+    } else {
+      request.log.info({ code: appErr.code, msg: appErr.message }, 'request rejected');
+    }
+    return sendError(request, reply, appErr);
+  });
+  app.setNotFoundHandler((request, reply) =>
+    sendError(request, reply, new AppError('NOT_FOUND', `Route ${request.method} ${request.url.split('?')[0]} not found`)),
+  );
+}
+
+export default fp(errorsPlugin, { name: 'tracelens-errors' });
+export { ERROR_STATUS };

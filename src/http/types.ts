@@ -1,0 +1,19 @@
+// Fastify type augmentation: what the app and each request carry.
+import type { Config } from '../config.js';
+import type { Driver } from '../storage/driver.js';
+import type { Principal } from '../auth/principal.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    config: Config;
+    driver: Driver;
+  }
+  interface FastifyRequest {
+    /** Set by the auth plugin in the protected context; null elsewhere. */
+    principal: Principal | null;
+    /** performance.now() when the request arrived; feeds meta.execution_time_ms. */
+    startedAt: number;
+  }
+}
+
+export {};

@@ -1,0 +1,48 @@
+// Maps database and connection failures into the error registry. SQL text and
+// parameters never travel into the AppError message: only a stable summary.
+import { AppError } from '../errors.js';
+
+interface PgLikeError {
+  code?: string;
+  message?: string;
+}
+
+const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'EAI_AGAIN']);
+
+export function toAppError(err: unknown): AppError {
+  if (err instanceof AppError) return err;
+  const e = (err ?? {}) as PgLikeError;
+  const code = typeof e.code === 'string' ? e.code : '';
+  const msg = typeof e.message === 'string' ? e.message : '';
+
+  // 57014: canceled by statement_timeout (or by our own cancel on client abort).
+  if (code === '57014') {
+    return new AppError('QUERY_TIMEOUT', 'The query took too long and was cancelled; narrow the time range or filter', {
+      cause: err,
+      retryAfterS: 1,
+    });
+  }
+  // Class 08 (connection), 53 (insufficient resources), 57P0x (shutdown), 40001/40P01
+  // (serialization, deadlock): the client did nothing wrong and may retry.
+  if (
+    code.startsWith('08') ||
+    code.startsWith('53') ||
+    code.startsWith('57P') ||
+    code === '40001' ||
+    code === '40P01' ||
+    CONNECTION_CODES.has(code) ||
+    /timeout exceeded when trying to connect|Connection terminated|connection ended|Client has encountered a connection error|Cannot use a pool after calling end/i.test(
+      msg,
+    )
+  ) {
+    return new AppError('SERVICE_UNAVAILABLE', 'The database is unavailable; retry shortly', { cause: err, retryAfterS: 5 });
+  }
+  // Invalid regular expression (2201B) and other data exceptions come from user values.
+  if (code === '2201B') {
+    return new AppError('BAD_REQUEST', 'Invalid regular expression', { cause: err });
+  }
+  if (code.startsWith('22')) {
+    return new AppError('BAD_REQUEST', 'A value is out of range or malformed for its field', { cause: err });
+  }
+  return new AppError('INTERNAL', 'Internal error', { cause: err });
+}

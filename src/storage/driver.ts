@@ -1,0 +1,45 @@
+// The storage boundary. Both engines speak PostgreSQL, so one compiler serves
+// both; only this interface's implementations differ.
+
+export interface QueryResult<R> {
+  rows: R[];
+  rowCount: number;
+}
+
+/** What a query is for: labels metrics and the slow-query log. */
+export type QueryKind = 'search' | 'list' | 'trace' | 'ingest' | 'health' | 'migrate' | 'admin' | 'other';
+
+export interface QueryOptions {
+  kind?: QueryKind;
+  /** Aborting cancels the statement on the server (client went away). */
+  signal?: AbortSignal;
+}
+
+export interface Queryable {
+  query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[], opts?: QueryOptions): Promise<QueryResult<R>>;
+}
+
+/** A transaction's handle: queries plus parameterless scripts (migrations). */
+export interface Tx extends Queryable {
+  exec(sql: string): Promise<void>;
+}
+
+export interface PoolStats {
+  total: number;
+  idle: number;
+  waiting: number;
+}
+
+export interface Driver extends Queryable {
+  readonly engine: 'postgres' | 'embedded';
+  /** Runs a multi-statement script without parameters (migrations only). */
+  exec(sql: string): Promise<void>;
+  /** Runs fn in one transaction; rolls back when it throws. */
+  transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  /** Cheap liveness probe with a short bound. */
+  ping(timeoutMs?: number): Promise<void>;
+  poolStats(): PoolStats;
+  close(): Promise<void>;
+}
+
+export type QueryObserver = (kind: QueryKind, durationMs: number, ok: boolean) => void;

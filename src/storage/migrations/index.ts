@@ -1,0 +1,9 @@
+// Ordered list of schema migrations. Append only: never edit a shipped one.
+import m0001 from './0001-init.js';
+
+export interface Migration {
+  readonly id: string;
+  readonly sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [{ id: '0001-init', sql: m0001 }];
