@@ -5,12 +5,17 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
 import type { Driver } from './storage/driver.js';
 import errorsPlugin from './http/plugins/errors.js';
-import healthRoutes, { healthSchema } from './http/routes/health.js';
+import healthRoutes from './http/routes/health.js';
+import traceRoutes from './http/routes/traces.js';
+import authPlugin from './http/plugins/auth.js';
+import { SHARED_SCHEMAS } from './http/schemas.js';
+import type { TokenVerifier } from './auth/tokens.js';
 import './http/types.js';
 
 export interface AppDeps {
   config: Config;
   driver: Driver;
+  verifier: TokenVerifier;
   /** Pino options or false; tests pass false. */
   logger?: boolean | object;
 }
@@ -27,7 +32,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       const incoming = req.headers['x-request-id'];
       return typeof incoming === 'string' && REQUEST_ID_RE.test(incoming) ? incoming : randomUUID();
     },
-    requestIdLogLabel: 'request_id',
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
   });
   app.decorate('config', config);
@@ -38,9 +42,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     request.startedAt = performance.now();
     reply.header('X-Request-Id', String(request.id));
   });
-  app.addSchema(healthSchema);
+  for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
 
   await app.register(errorsPlugin);
   await app.register(healthRoutes);
+  // The protected API: auth runs first for every route registered in here.
+  await app.register(
+    async (api) => {
+      await api.register(authPlugin, { verifier: deps.verifier });
+      await api.register(traceRoutes);
+    },
+    { prefix: '/api/v1' },
+  );
   return app;
 }

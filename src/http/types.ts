@@ -1,4 +1,5 @@
 // Fastify type augmentation: what the app and each request carry.
+import '@fastify/swagger';
 import type { Config } from '../config.js';
 import type { Driver } from '../storage/driver.js';
 import type { Principal } from '../auth/principal.js';

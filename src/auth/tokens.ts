@@ -1,0 +1,109 @@
+// Verifies bearer tokens into a Principal, and mints HS256 tokens for the CLI
+// and for development mode. jose does the cryptography; this file only says
+// which algorithms are acceptable and how claims map to access.
+import { randomUUID } from 'node:crypto';
+import { SignJWT, jwtVerify, type JWTPayload } from 'jose';
+import { ROLES, type Config, type Role } from '../config.js';
+import { unauthorized } from '../errors.js';
+import { PERMISSIONS, ROLE_PERMISSIONS, type Permission, type Principal } from './principal.js';
+
+export interface MintOptions {
+  sub: string;
+  role: Role;
+  projects?: readonly string[];
+  orgId?: string;
+  permissions?: readonly Permission[];
+  /** Seconds until expiry. */
+  ttlS?: number;
+  audience?: string;
+  issuer?: string;
+}
+
+export async function mintToken(secret: string, opts: MintOptions): Promise<string> {
+  const jwt = new SignJWT({
+    role: opts.role,
+    projects: opts.projects ?? [],
+    ...(opts.orgId ? { org_id: opts.orgId } : {}),
+    ...(opts.permissions ? { permissions: opts.permissions } : {}),
+  })
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setSubject(opts.sub)
+    .setIssuedAt()
+    .setJti(randomUUID())
+    .setExpirationTime(Math.floor(Date.now() / 1000) + (opts.ttlS ?? 3600));
+  if (opts.audience) jwt.setAudience(opts.audience);
+  if (opts.issuer) jwt.setIssuer(opts.issuer);
+  return jwt.sign(new TextEncoder().encode(secret));
+}
+
+export interface TokenVerifier {
+  verify(token: string): Promise<Principal>;
+}
+
+/** HS256 verifier with JWT_SECRET. */
+export function hsVerifier(secret: string, jwtCfg: Config['jwt']): TokenVerifier {
+  const key = new TextEncoder().encode(secret);
+  return {
+    async verify(token) {
+      let payload: JWTPayload;
+      try {
+        ({ payload } = await jwtVerify(token, key, {
+          algorithms: ['HS256'],
+          clockTolerance: jwtCfg.clockToleranceS,
+          ...(jwtCfg.audience ? { audience: jwtCfg.audience } : {}),
+          ...(jwtCfg.issuer ? { issuer: jwtCfg.issuer } : {}),
+          requiredClaims: ['sub', 'exp'],
+        }));
+      } catch (err) {
+        throw unauthorized(describeJoseError(err));
+      }
+      return principalFromClaims(payload);
+    },
+  };
+}
+
+export function describeJoseError(err: unknown): string {
+  const code = (err as { code?: string })?.code;
+  switch (code) {
+    case 'ERR_JWT_EXPIRED':
+      return 'Token has expired';
+    case 'ERR_JWT_CLAIM_VALIDATION_FAILED':
+      return `Token claim check failed: ${(err as { claim?: string }).claim ?? 'claim'}`;
+    case 'ERR_JOSE_ALG_NOT_ALLOWED':
+      return 'Token algorithm is not allowed';
+    case 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED':
+      return 'Token signature is invalid';
+    default:
+      return 'Token is malformed or cannot be verified';
+  }
+}
+
+export function principalFromClaims(c: JWTPayload): Principal {
+  const role = c.role;
+  if (typeof role !== 'string' || !(ROLES as readonly string[]).includes(role)) {
+    throw unauthorized(`Token role must be one of ${ROLES.join(', ')}`);
+  }
+  if (typeof c.sub !== 'string' || c.sub === '') throw unauthorized('Token has no subject');
+  const projectsClaim = c.projects ?? [];
+  if (!Array.isArray(projectsClaim) || !projectsClaim.every((p) => typeof p === 'string' && p.length > 0 && p.length <= 128)) {
+    throw unauthorized('Token projects claim must be a list of project ids');
+  }
+  const extra = c.permissions ?? [];
+  if (!Array.isArray(extra) || !extra.every((p) => typeof p === 'string')) {
+    throw unauthorized('Token permissions claim must be a list of strings');
+  }
+  const perms = new Set<Permission>(ROLE_PERMISSIONS[role as Role]);
+  for (const p of extra as string[]) {
+    if (p === '*') PERMISSIONS.forEach((x) => perms.add(x));
+    else if ((PERMISSIONS as readonly string[]).includes(p)) perms.add(p as Permission);
+  }
+  const orgId = typeof c.org_id === 'string' ? c.org_id : null;
+  return {
+    sub: c.sub,
+    orgId,
+    role: role as Role,
+    permissions: perms,
+    projects: role === 'admin' ? 'all' : [...new Set(projectsClaim as string[])].sort(),
+    tokenId: typeof c.jti === 'string' ? c.jti : null,
+  };
+}

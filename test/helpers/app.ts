@@ -1,0 +1,22 @@
+// buildTestApp(): the real app over a real backend, silent, with a known secret.
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../../src/app.js';
+import { mintToken, type MintOptions } from '../../src/auth/tokens.js';
+import { createVerifier } from '../../src/auth/verifier.js';
+import { loadConfig } from '../../src/config.js';
+import type { Driver } from '../../src/storage/driver.js';
+
+export const TEST_SECRET = 'tracelens-test-secret-0123456789-abcdefghij';
+
+export async function buildTestApp(driver: Driver, env: Record<string, string> = {}): Promise<FastifyInstance> {
+  const config = loadConfig({ JWT_SECRET: TEST_SECRET, LOG_LEVEL: 'silent', DEMO_DATA: 'false', ...env });
+  const app = await buildApp({ config, driver, verifier: createVerifier(config), logger: env.LOG_LEVEL === 'error' ? { level: 'error' } : false });
+  await app.ready();
+  return app;
+}
+
+/** A bearer header for the given identity, signed with TEST_SECRET. */
+export async function bearer(opts: Partial<MintOptions> & Pick<MintOptions, 'role'>): Promise<Record<string, string>> {
+  const token = await mintToken(TEST_SECRET, { sub: `user-${opts.role}`, ...opts });
+  return { authorization: `Bearer ${token}` };
+}
