@@ -8,6 +8,8 @@ import errorsPlugin from './http/plugins/errors.js';
 import healthRoutes from './http/routes/health.js';
 import traceRoutes from './http/routes/traces.js';
 import authPlugin from './http/plugins/auth.js';
+import cachePlugin from './cache/plugin.js';
+import rateLimitPlugin from './http/plugins/rate-limit.js';
 import { SHARED_SCHEMAS } from './http/schemas.js';
 import type { TokenVerifier } from './auth/tokens.js';
 import './http/types.js';
@@ -45,11 +47,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
 
   await app.register(errorsPlugin);
-  await app.register(healthRoutes);
+  await app.register(cachePlugin);
+  await app.register(healthRoutes, { cacheProbe: app.cacheProbe });
   // The protected API: auth runs first for every route registered in here.
   await app.register(
     async (api) => {
       await api.register(authPlugin, { verifier: deps.verifier });
+      // After auth: budgets are per principal and role.
+      await api.register(rateLimitPlugin);
       await api.register(traceRoutes);
     },
     { prefix: '/api/v1' },

@@ -28,6 +28,18 @@ export interface Config {
     readonly historicalTtlS: number;
     readonly aggregateTtlS: number;
     readonly enabled: boolean;
+    /** Bound on every Redis call (cache and rate limit); past it the call counts as failed. */
+    readonly timeoutMs: number;
+    /** In-process LRU tier: entry count and total size of the serialized values. */
+    readonly lruMax: number;
+    readonly lruMaxBytes: number;
+    /** Consecutive Redis failures that open the circuit, and how long it stays open before a probe. */
+    readonly breakerThreshold: number;
+    readonly breakerCooldownMs: number;
+    /** How long concurrent identical misses wait for the first one before computing themselves. */
+    readonly flightWaitMs: number;
+    /** Prefix of every Redis key (cache entries and rate-limit counters). */
+    readonly keyPrefix: string;
   };
   readonly jwt: {
     /** HS256 secret; null only in development mode with the embedded engine (a random one is generated). */
@@ -143,6 +155,14 @@ export function loadConfig(env: Env = process.env): Config {
       historicalTtlS: int(env, 'CACHE_HISTORICAL_TTL', 600, 1),
       aggregateTtlS: int(env, 'CACHE_AGGREGATE_TTL', 900, 1),
       enabled: bool(env, 'CACHE_ENABLED', true),
+      timeoutMs: int(env, 'CACHE_TIMEOUT_MS', 50, 1, 10000),
+      lruMax: int(env, 'CACHE_LRU_MAX', 1000, 1),
+      lruMaxBytes: int(env, 'CACHE_LRU_MAX_BYTES', 64 * 1024 * 1024, 1024),
+      breakerThreshold: int(env, 'CACHE_BREAKER_THRESHOLD', 3, 1, 1000),
+      // Capped so that caching resumes well within 10 s of Redis coming back.
+      breakerCooldownMs: int(env, 'CACHE_BREAKER_COOLDOWN_MS', 2000, 10, 8000),
+      flightWaitMs: int(env, 'CACHE_FLIGHT_WAIT_MS', 15000, 1),
+      keyPrefix: str(env, 'CACHE_KEY_PREFIX') ?? 'tracelens:',
     },
     jwt: {
       secret,

@@ -25,12 +25,17 @@ export default async function traceRoutes(app: FastifyInstance) {
     async (request) => {
       const principal = request.principal!;
       requirePermission(principal, 'read:traces');
-      const fields = visibleFields(hasPermission(principal, 'read:costs'), FIELDS);
-      const spans = await getTraceSpans(app.driver, request.params.trace_id, projectScope(principal), fields);
-      // The same 404 whether the trace is missing or belongs to another tenant.
-      if (spans.length === 0) throw notFound(`Trace '${request.params.trace_id}' not found`);
-      const tree = buildSpanTree(spans as { span_id: string; parent_span_id: string | null; span_name: string }[]);
-      return success(request, { trace_id: request.params.trace_id, span_count: spans.length, spans, tree });
+      const traceId = request.params.trace_id;
+      const canReadCosts = hasPermission(principal, 'read:costs');
+      const { value, cached } = await app.cache.wrap(principal, { kind: 'trace', query: { traceId, canReadCosts } }, async () => {
+        const fields = visibleFields(canReadCosts, FIELDS);
+        const spans = await getTraceSpans(app.driver, traceId, projectScope(principal), fields);
+        // The same 404 whether the trace is missing or belongs to another tenant (404s are not cached).
+        if (spans.length === 0) throw notFound(`Trace '${traceId}' not found`);
+        const tree = buildSpanTree(spans as { span_id: string; parent_span_id: string | null; span_name: string }[]);
+        return { trace_id: traceId, span_count: spans.length, spans, tree };
+      });
+      return success(request, value, { cached });
     },
   );
 }
