@@ -8,6 +8,13 @@ import type { CacheLogger } from './store.js';
 import { withTimeout } from './with-timeout.js';
 import { redisCircuitOpen } from './metrics.js';
 
+export class RedisNotReadyError extends Error {
+  constructor(status: string) {
+    super(`redis connection is ${status}`);
+    this.name = 'RedisNotReadyError';
+  }
+}
+
 export interface GuardedRedisOptions {
   url: string;
   timeoutMs: number;
@@ -51,6 +58,9 @@ export class GuardedRedis {
 
   /** Runs one Redis operation within the timeout, through the breaker. */
   run<T>(op: (client: Redis) => Promise<T>): Promise<T> {
+    // Not connected (down, restarting, still connecting at startup): fail at
+    // once. ioredis keeps reconnecting in the background, at most 1 s apart.
+    if (this.client.status !== 'ready') return Promise.reject(new RedisNotReadyError(this.client.status));
     return this.breaker.run(() => {
       this.attempts++;
       return withTimeout(op(this.client), this.timeoutMs);
