@@ -32,9 +32,9 @@ export function createCache(config: Config, log: CacheLogger): CacheParts {
     name: 'cache',
     // Through the breaker: while it is open this answers at once, and after
     // the cooldown the probe itself is the trial call that closes it again.
+    // Redis is probed even with the result cache off: the rate limiter uses it.
     async check(): Promise<ComponentStatus> {
-      if (!cfg.enabled) return 'disabled';
-      if (!redis) return 'healthy';
+      if (!redis) return cfg.enabled ? 'healthy' : 'disabled';
       return redis.ping().then(
         (): ComponentStatus => 'healthy',
         (): ComponentStatus => 'unhealthy',
