@@ -8,6 +8,7 @@ import errorsPlugin from './http/plugins/errors.js';
 import healthRoutes from './http/routes/health.js';
 import traceRoutes from './http/routes/traces.js';
 import authPlugin from './http/plugins/auth.js';
+import openapiPlugin from './http/plugins/openapi.js';
 import { SHARED_SCHEMAS } from './http/schemas.js';
 import type { TokenVerifier } from './auth/tokens.js';
 import './http/types.js';
@@ -45,6 +46,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
 
   await app.register(errorsPlugin);
+  await app.register(openapiPlugin);
   await app.register(healthRoutes);
   // The protected API: auth runs first for every route registered in here.
   await app.register(
