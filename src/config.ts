@@ -21,6 +21,10 @@ export interface Config {
     readonly maxLifetimeS: number;
     /** 0 disables the server-side statement timeout. */
     readonly statementTimeoutMs: number;
+    /** TCP + startup bound of one new connection (a stalled server must not hold requests for the acquire timeout). */
+    readonly connectTimeoutMs: number;
+    /** Requests allowed to queue for a connection; beyond it the answer is an immediate 503. */
+    readonly maxWaiting: number;
   };
   readonly redisUrl: string | null;
   readonly cache: {
@@ -136,6 +140,8 @@ export function loadConfig(env: Env = process.env): Config {
       idleTimeoutMs: int(env, 'DB_IDLE_TIMEOUT_MS', 300000, 0),
       maxLifetimeS: int(env, 'DB_MAX_LIFETIME_S', 1800, 0),
       statementTimeoutMs: int(env, 'DB_STATEMENT_TIMEOUT_MS', 10000, 0),
+      connectTimeoutMs: int(env, 'DB_CONNECT_TIMEOUT_MS', 5000, 100),
+      maxWaiting: int(env, 'DB_MAX_WAITING', 200, 0),
     },
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
     cache: {

@@ -23,6 +23,8 @@ export const TEST_POOL: Config['db'] = {
   idleTimeoutMs: 10_000,
   maxLifetimeS: 0,
   statementTimeoutMs: 30_000,
+  connectTimeoutMs: 5_000,
+  maxWaiting: 100,
 };
 
 export interface Backend {

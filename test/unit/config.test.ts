@@ -26,6 +26,8 @@ describe('config', () => {
       idleTimeoutMs: 300000,
       maxLifetimeS: 1800,
       statementTimeoutMs: 10000,
+      connectTimeoutMs: 5000,
+      maxWaiting: 200,
     });
     expect(c.cache.defaultTtlS).toBe(60);
     expect(c.rateLimits).toEqual({ admin: 100000, developer: 10000, viewer: 1000, billing: 1000 });
