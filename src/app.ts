@@ -9,6 +9,7 @@ import healthRoutes from './http/routes/health.js';
 import traceRoutes from './http/routes/traces.js';
 import authPlugin from './http/plugins/auth.js';
 import openapiPlugin from './http/plugins/openapi.js';
+import overloadPlugin from './http/plugins/overload.js';
 import { SHARED_SCHEMAS } from './http/schemas.js';
 import type { TokenVerifier } from './auth/tokens.js';
 import './http/types.js';
@@ -28,6 +29,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     logger: deps.logger ?? { level: config.logLevel },
     bodyLimit: config.bodyLimitBytes,
+    // Slow-header and slow-body clients are cut off instead of holding sockets.
+    requestTimeout: config.requestTimeoutMs,
+    http: { headersTimeout: config.headersTimeoutMs },
     // Accept a caller's request id when it is sane, so traces line up across services.
     genReqId: (req) => {
       const incoming = req.headers['x-request-id'];
@@ -46,6 +50,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
 
   await app.register(errorsPlugin);
+  await app.register(overloadPlugin);
   await app.register(openapiPlugin);
   await app.register(healthRoutes);
   // The protected API: auth runs first for every route registered in here.

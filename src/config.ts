@@ -44,6 +44,16 @@ export interface Config {
   };
   readonly rateLimits: Readonly<Record<Role, number>>;
   readonly bodyLimitBytes: number;
+  /** Overload shedding (503 + Retry-After instead of unbounded queueing). */
+  readonly overload: {
+    readonly maxEventLoopDelayMs: number;
+    /** 0 = 90 % of V8's heap limit. */
+    readonly maxHeapUsedBytes: number;
+    readonly sampleIntervalMs: number;
+  };
+  /** Whole-request bound (slow-body clients), and header bound (slow-header clients). */
+  readonly requestTimeoutMs: number;
+  readonly headersTimeoutMs: number;
   readonly maxBatchSpans: number;
   readonly demoData: boolean;
   readonly slowQueryMs: number;
@@ -165,6 +175,13 @@ export function loadConfig(env: Env = process.env): Config {
       billing: int(env, 'RATE_LIMIT_BILLING', 1000, 1),
     },
     bodyLimitBytes: int(env, 'BODY_LIMIT_BYTES', 10 * 1024 * 1024, 1024),
+    overload: {
+      maxEventLoopDelayMs: int(env, 'OVERLOAD_MAX_EVENT_LOOP_DELAY_MS', 1000, 0),
+      maxHeapUsedBytes: int(env, 'OVERLOAD_MAX_HEAP_BYTES', 0, 0),
+      sampleIntervalMs: int(env, 'OVERLOAD_SAMPLE_INTERVAL_MS', 500, 10, 60000),
+    },
+    requestTimeoutMs: int(env, 'REQUEST_TIMEOUT_MS', 30000, 1000),
+    headersTimeoutMs: int(env, 'HEADERS_TIMEOUT_MS', 10000, 1000),
     maxBatchSpans: int(env, 'INGEST_MAX_BATCH', 5000, 1, 100000),
     demoData: bool(env, 'DEMO_DATA', true),
     slowQueryMs: int(env, 'SLOW_QUERY_MS', 100, 0),

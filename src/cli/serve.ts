@@ -7,6 +7,8 @@ import { loadConfig } from '../config.js';
 import { migrate } from '../storage/migrate.js';
 import { openDriver } from '../storage/open.js';
 
+const SHUTDOWN_GRACE_MS = 25_000;
+
 export async function serveCommand(): Promise<void> {
   const config = loadConfig();
   const driver = await openDriver(config);
@@ -27,8 +29,16 @@ export async function serveCommand(): Promise<void> {
         `API docs: ${base}/docs\n\n`,
     );
   }
+  // SIGTERM: stop accepting, let in-flight requests finish (Fastify answers
+  // new ones 503 while closing), then close the pool. Bounded, so a stuck
+  // request cannot keep a terminating pod alive forever.
   const shutdown = async (signal: string) => {
     app.log.info({ signal }, 'shutting down');
+    const force = setTimeout(() => {
+      app.log.error('shutdown took too long; exiting');
+      process.exit(1);
+    }, SHUTDOWN_GRACE_MS);
+    force.unref();
     await app.close();
     await driver.close();
     process.exit(0);
