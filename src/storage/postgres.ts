@@ -44,16 +44,16 @@ export class PostgresDriver implements Driver {
     try {
       client = await this.pool.connect();
     } catch (err) {
-      this.observe?.(opts.kind ?? 'other', performance.now() - started, false);
+      this.observe?.(opts.kind ?? 'other', performance.now() - started, false, opts);
       throw toAppError(err);
     }
     try {
       const res = await runCancellable<R>(client, sql, params, opts.signal);
-      this.observe?.(opts.kind ?? 'other', performance.now() - started, true);
+      this.observe?.(opts.kind ?? 'other', performance.now() - started, true, opts);
       client.release();
       return { rows: res.rows, rowCount: res.rowCount ?? res.rows.length };
     } catch (err) {
-      this.observe?.(opts.kind ?? 'other', performance.now() - started, false);
+      this.observe?.(opts.kind ?? 'other', performance.now() - started, false, opts);
       // A connection-level failure leaves the client unusable: destroy it.
       client.release(isConnectionFailure(err) ? (err as Error) : undefined);
       throw toAppError(err);
@@ -84,10 +84,10 @@ export class PostgresDriver implements Driver {
         const started = performance.now();
         try {
           const res = await client.query(sql, params as unknown[]);
-          this.observe?.(opts.kind ?? 'other', performance.now() - started, true);
+          this.observe?.(opts.kind ?? 'other', performance.now() - started, true, opts);
           return { rows: res.rows as R[], rowCount: res.rowCount ?? res.rows.length };
         } catch (err) {
-          this.observe?.(opts.kind ?? 'other', performance.now() - started, false);
+          this.observe?.(opts.kind ?? 'other', performance.now() - started, false, opts);
           throw err;
         }
       },
