@@ -6,6 +6,8 @@ import type { Config } from './config.js';
 import type { Driver } from './storage/driver.js';
 import errorsPlugin from './http/plugins/errors.js';
 import healthRoutes from './http/routes/health.js';
+import metricsPlugin from './http/plugins/metrics.js';
+import metricsRoutes from './http/routes/metrics.js';
 import traceRoutes from './http/routes/traces.js';
 import authPlugin from './http/plugins/auth.js';
 import openapiPlugin from './http/plugins/openapi.js';
@@ -50,9 +52,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
 
   await app.register(errorsPlugin);
+  await app.register(metricsPlugin);
   await app.register(overloadPlugin);
   await app.register(openapiPlugin);
   await app.register(healthRoutes);
+  await app.register(metricsRoutes, { verifier: deps.verifier });
   // The protected API: auth runs first for every route registered in here.
   await app.register(
     async (api) => {

@@ -57,6 +57,8 @@ export interface Config {
   readonly maxBatchSpans: number;
   readonly demoData: boolean;
   readonly slowQueryMs: number;
+  /** GET /metrics needs a bearer token with read:metrics (default: open, like /health). */
+  readonly metricsRequireAuth: boolean;
   /** HMAC key of pagination cursors; derived from the JWT secret unless set. */
   readonly cursorSecret: string | null;
 }
@@ -185,6 +187,7 @@ export function loadConfig(env: Env = process.env): Config {
     maxBatchSpans: int(env, 'INGEST_MAX_BATCH', 5000, 1, 100000),
     demoData: bool(env, 'DEMO_DATA', true),
     slowQueryMs: int(env, 'SLOW_QUERY_MS', 100, 0),
+    metricsRequireAuth: bool(env, 'METRICS_REQUIRE_AUTH', false),
     cursorSecret: str(env, 'CURSOR_SECRET'),
   };
   return deepFreeze(config);

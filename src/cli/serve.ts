@@ -6,18 +6,21 @@ import { mintToken } from '../auth/tokens.js';
 import { loadConfig } from '../config.js';
 import { migrate } from '../storage/migrate.js';
 import { openDriver } from '../storage/open.js';
+import { createQueryMonitor } from '../storage/observe.js';
 
 const SHUTDOWN_GRACE_MS = 25_000;
 
 export async function serveCommand(): Promise<void> {
   const config = loadConfig();
-  const driver = await openDriver(config);
+  const monitor = createQueryMonitor({ slowQueryMs: config.slowQueryMs });
+  const driver = await openDriver(config, monitor.observe);
   await migrate(driver);
   // Development mode: embedded engine and no key configured. A fresh secret per
   // run means tokens from an earlier run stop working, which is what we want
   // for a throw-away local setup.
   const devSecret = config.jwt.secret === null && config.databaseUrl === null ? randomBytes(48).toString('base64url') : undefined;
   const app = await buildApp({ config, driver, verifier: createVerifier(config, devSecret) });
+  monitor.useLogger(app.log);
   await app.listen({ port: config.port, host: config.host });
   if (devSecret) {
     const token = await mintToken(devSecret, { sub: 'dev-admin', role: 'admin', ttlS: 12 * 3600 });

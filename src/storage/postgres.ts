@@ -95,16 +95,16 @@ export class PostgresDriver implements Driver {
     try {
       client = await this.acquire();
     } catch (err) {
-      this.observe?.(opts.kind ?? 'other', performance.now() - started, false);
+      this.observe?.(opts.kind ?? 'other', performance.now() - started, false, opts);
       throw err;
     }
     try {
       const res = await runCancellable<R>(client, sql, params, opts.signal);
-      this.observe?.(opts.kind ?? 'other', performance.now() - started, true);
+      this.observe?.(opts.kind ?? 'other', performance.now() - started, true, opts);
       client.release();
       return { rows: res.rows, rowCount: res.rowCount ?? res.rows.length };
     } catch (err) {
-      this.observe?.(opts.kind ?? 'other', performance.now() - started, false);
+      this.observe?.(opts.kind ?? 'other', performance.now() - started, false, opts);
       // A connection-level failure leaves the client unusable: destroy it.
       const broken = isConnectionFailure(err);
       if (broken) this.noteConnectionFailure();
@@ -135,10 +135,10 @@ export class PostgresDriver implements Driver {
         const started = performance.now();
         try {
           const res = await client.query(sql, params as unknown[]);
-          this.observe?.(opts.kind ?? 'other', performance.now() - started, true);
+          this.observe?.(opts.kind ?? 'other', performance.now() - started, true, opts);
           return { rows: res.rows as R[], rowCount: res.rowCount ?? res.rows.length };
         } catch (err) {
-          this.observe?.(opts.kind ?? 'other', performance.now() - started, false);
+          this.observe?.(opts.kind ?? 'other', performance.now() - started, false, opts);
           throw err;
         }
       },
@@ -170,11 +170,14 @@ export class PostgresDriver implements Driver {
       pending.then((c) => c.release()).catch(() => {});
       throw toAppError(err);
     });
+    const started = performance.now();
     try {
       await withTimeout(client.query('SELECT 1'), timeoutMs);
+      this.observe?.('health', performance.now() - started, true, {});
       client.release();
       this.failFastUntil = 0;
     } catch (err) {
+      this.observe?.('health', performance.now() - started, false, {});
       client.release(err as Error);
       throw toAppError(err);
     }
