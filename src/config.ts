@@ -41,6 +41,8 @@ export interface Config {
     readonly audience: string | null;
     readonly issuer: string | null;
     readonly clockToleranceS: number;
+    /** Bound on one JWKS fetch; a slow identity provider must not hold requests for long. */
+    readonly jwksTimeoutMs: number;
   };
   readonly rateLimits: Readonly<Record<Role, number>>;
   readonly bodyLimitBytes: number;
@@ -169,6 +171,7 @@ export function loadConfig(env: Env = process.env): Config {
       audience: str(env, 'JWT_AUDIENCE'),
       issuer: str(env, 'JWT_ISSUER'),
       clockToleranceS: int(env, 'JWT_CLOCK_TOLERANCE_S', 30, 0, 600),
+      jwksTimeoutMs: int(env, 'JWT_JWKS_TIMEOUT_MS', 3000, 1, 60000),
     },
     rateLimits: {
       admin: int(env, 'RATE_LIMIT_ADMIN', 100000, 1),
