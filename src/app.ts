@@ -13,6 +13,7 @@ import authPlugin from './http/plugins/auth.js';
 import openapiPlugin from './http/plugins/openapi.js';
 import overloadPlugin from './http/plugins/overload.js';
 import { SHARED_SCHEMAS } from './http/schemas.js';
+import { clientErrorHandler } from './http/client-errors.js';
 import type { TokenVerifier } from './auth/tokens.js';
 import './http/types.js';
 
@@ -33,7 +34,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     bodyLimit: config.bodyLimitBytes,
     // Slow-header and slow-body clients are cut off instead of holding sockets.
     requestTimeout: config.requestTimeoutMs,
-    http: { headersTimeout: config.headersTimeoutMs },
+    // Node checks those timeouts on this interval (default 30 s): check every second.
+    http: { headersTimeout: config.headersTimeoutMs, connectionsCheckingInterval: 1000 },
+    clientErrorHandler,
     // Accept a caller's request id when it is sane, so traces line up across services.
     genReqId: (req) => {
       const incoming = req.headers['x-request-id'];

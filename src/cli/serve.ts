@@ -23,7 +23,13 @@ export async function serveCommand(): Promise<void> {
   monitor.useLogger(app.log);
   await app.listen({ port: config.port, host: config.host });
   if (devSecret) {
-    const token = await mintToken(devSecret, { sub: 'dev-admin', role: 'admin', ttlS: 12 * 3600 });
+    const token = await mintToken(devSecret, {
+      sub: 'dev-admin',
+      role: 'admin',
+      ttlS: 12 * 3600,
+      ...(config.jwt.audience ? { audience: config.jwt.audience } : {}),
+      ...(config.jwt.issuer ? { issuer: config.jwt.issuer } : {}),
+    });
     const base = `http://localhost:${config.port}`;
     process.stdout.write(
       `\ntracelens is running on ${base} (embedded PostgreSQL in ${config.dataDir}).\n` +
