@@ -15,12 +15,18 @@ import overloadPlugin from './http/plugins/overload.js';
 import { SHARED_SCHEMAS } from './http/schemas.js';
 import { clientErrorHandler } from './http/client-errors.js';
 import type { TokenVerifier } from './auth/tokens.js';
+import type { SchemaGate } from './storage/schema-gate.js';
+import { unavailable } from './errors.js';
 import './http/types.js';
 
 export interface AppDeps {
   config: Config;
   driver: Driver;
   verifier: TokenVerifier;
+  /** Read replica for the read endpoints; defaults to driver. */
+  reader?: Driver;
+  /** When given, the API answers 503 until the schema is migrated. */
+  schemaGate?: SchemaGate;
   /** Pino options or false; tests pass false. */
   logger?: boolean | object;
 }
@@ -46,6 +52,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   app.decorate('config', config);
   app.decorate('driver', driver);
+  app.decorate('reader', deps.reader ?? driver);
+  app.decorate('schemaReady', () => deps.schemaGate?.ready ?? true);
   app.decorateRequest('principal', null);
   app.decorateRequest('startedAt', 0);
   app.addHook('onRequest', async (request, reply) => {
@@ -63,6 +71,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // The protected API: auth runs first for every route registered in here.
   await app.register(
     async (api) => {
+      const gate = deps.schemaGate;
+      if (gate) {
+        api.addHook('onRequest', async () => {
+          if (!gate.ready) throw unavailable('The database is not ready yet; retry shortly', undefined, 2);
+        });
+      }
       await api.register(authPlugin, { verifier: deps.verifier });
       await api.register(traceRoutes);
     },

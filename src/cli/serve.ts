@@ -4,8 +4,8 @@ import { randomBytes } from 'node:crypto';
 import { createVerifier } from '../auth/verifier.js';
 import { mintToken } from '../auth/tokens.js';
 import { loadConfig } from '../config.js';
-import { migrate } from '../storage/migrate.js';
-import { openDriver } from '../storage/open.js';
+import { openDrivers } from '../storage/open.js';
+import { SchemaGate } from '../storage/schema-gate.js';
 import { createQueryMonitor } from '../storage/observe.js';
 
 const SHUTDOWN_GRACE_MS = 25_000;
@@ -13,15 +13,18 @@ const SHUTDOWN_GRACE_MS = 25_000;
 export async function serveCommand(): Promise<void> {
   const config = loadConfig();
   const monitor = createQueryMonitor({ slowQueryMs: config.slowQueryMs });
-  const driver = await openDriver(config, monitor.observe);
-  await migrate(driver);
+  const { primary: driver, reader } = await openDrivers(config, monitor.observe);
+  const schemaGate = new SchemaGate();
   // Development mode: embedded engine and no key configured. A fresh secret per
   // run means tokens from an earlier run stop working, which is what we want
   // for a throw-away local setup.
   const devSecret = config.jwt.secret === null && config.databaseUrl === null ? randomBytes(48).toString('base64url') : undefined;
-  const app = await buildApp({ config, driver, verifier: createVerifier(config, devSecret) });
+  const app = await buildApp({ config, driver, reader, schemaGate, verifier: createVerifier(config, devSecret) });
   monitor.useLogger(app.log);
   await app.listen({ port: config.port, host: config.host });
+  // Not awaited before listening: a database that is down at start must not
+  // keep the process from serving /health and honest 503s meanwhile.
+  await Promise.race([schemaGate.runUntilReady(driver, app.log), new Promise((r) => setTimeout(r, 5000).unref())]);
   if (devSecret) {
     const token = await mintToken(devSecret, {
       sub: 'dev-admin',
@@ -48,7 +51,9 @@ export async function serveCommand(): Promise<void> {
       process.exit(1);
     }, SHUTDOWN_GRACE_MS);
     force.unref();
+    schemaGate.stop();
     await app.close();
+    if (reader !== driver) await reader.close();
     await driver.close();
     process.exit(0);
   };

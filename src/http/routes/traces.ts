@@ -26,7 +26,7 @@ export default async function traceRoutes(app: FastifyInstance) {
       const principal = request.principal!;
       requirePermission(principal, 'read:traces');
       const fields = visibleFields(hasPermission(principal, 'read:costs'), FIELDS);
-      const spans = await getTraceSpans(app.driver, request.params.trace_id, projectScope(principal), fields);
+      const spans = await getTraceSpans(app.reader, request.params.trace_id, projectScope(principal), fields);
       // The same 404 whether the trace is missing or belongs to another tenant.
       if (spans.length === 0) throw notFound(`Trace '${request.params.trace_id}' not found`);
       const tree = buildSpanTree(spans as { span_id: string; parent_span_id: string | null; span_name: string }[]);
