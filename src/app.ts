@@ -6,18 +6,29 @@ import type { Config } from './config.js';
 import type { Driver } from './storage/driver.js';
 import errorsPlugin from './http/plugins/errors.js';
 import healthRoutes from './http/routes/health.js';
+import metricsPlugin from './http/plugins/metrics.js';
+import metricsRoutes from './http/routes/metrics.js';
 import traceRoutes from './http/routes/traces.js';
 import authPlugin from './http/plugins/auth.js';
+import openapiPlugin from './http/plugins/openapi.js';
+import overloadPlugin from './http/plugins/overload.js';
 import cachePlugin from './cache/plugin.js';
 import rateLimitPlugin from './http/plugins/rate-limit.js';
 import { SHARED_SCHEMAS } from './http/schemas.js';
+import { clientErrorHandler } from './http/client-errors.js';
 import type { TokenVerifier } from './auth/tokens.js';
+import type { SchemaGate } from './storage/schema-gate.js';
+import { unavailable } from './errors.js';
 import './http/types.js';
 
 export interface AppDeps {
   config: Config;
   driver: Driver;
   verifier: TokenVerifier;
+  /** Read replica for the read endpoints; defaults to driver. */
+  reader?: Driver;
+  /** When given, the API answers 503 until the schema is migrated. */
+  schemaGate?: SchemaGate;
   /** Pino options or false; tests pass false. */
   logger?: boolean | object;
 }
@@ -29,6 +40,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     logger: deps.logger ?? { level: config.logLevel },
     bodyLimit: config.bodyLimitBytes,
+    // Slow-header and slow-body clients are cut off instead of holding sockets.
+    requestTimeout: config.requestTimeoutMs,
+    // Node checks those timeouts on this interval (default 30 s): check every second.
+    http: { headersTimeout: config.headersTimeoutMs, connectionsCheckingInterval: 1000 },
+    clientErrorHandler,
     // Accept a caller's request id when it is sane, so traces line up across services.
     genReqId: (req) => {
       const incoming = req.headers['x-request-id'];
@@ -38,6 +54,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   app.decorate('config', config);
   app.decorate('driver', driver);
+  app.decorate('reader', deps.reader ?? driver);
+  app.decorate('schemaReady', () => deps.schemaGate?.ready ?? true);
   app.decorateRequest('principal', null);
   app.decorateRequest('startedAt', 0);
   app.addHook('onRequest', async (request, reply) => {
@@ -47,11 +65,21 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
 
   await app.register(errorsPlugin);
+  await app.register(metricsPlugin);
+  await app.register(overloadPlugin);
+  await app.register(openapiPlugin);
   await app.register(cachePlugin);
   await app.register(healthRoutes, { cacheProbe: app.cacheProbe });
+  await app.register(metricsRoutes, { verifier: deps.verifier });
   // The protected API: auth runs first for every route registered in here.
   await app.register(
     async (api) => {
+      const gate = deps.schemaGate;
+      if (gate) {
+        api.addHook('onRequest', async () => {
+          if (!gate.ready) throw unavailable('The database is not ready yet; retry shortly', undefined, 2);
+        });
+      }
       await api.register(authPlugin, { verifier: deps.verifier });
       // After auth: budgets are per principal and role.
       await api.register(rateLimitPlugin);

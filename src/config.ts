@@ -21,6 +21,10 @@ export interface Config {
     readonly maxLifetimeS: number;
     /** 0 disables the server-side statement timeout. */
     readonly statementTimeoutMs: number;
+    /** TCP + startup bound of one new connection (a stalled server must not hold requests for the acquire timeout). */
+    readonly connectTimeoutMs: number;
+    /** Requests allowed to queue for a connection; beyond it the answer is an immediate 503. */
+    readonly maxWaiting: number;
   };
   readonly redisUrl: string | null;
   readonly cache: {
@@ -49,12 +53,26 @@ export interface Config {
     readonly audience: string | null;
     readonly issuer: string | null;
     readonly clockToleranceS: number;
+    /** Bound on one JWKS fetch; a slow identity provider must not hold requests for long. */
+    readonly jwksTimeoutMs: number;
   };
   readonly rateLimits: Readonly<Record<Role, number>>;
   readonly bodyLimitBytes: number;
+  /** Overload shedding (503 + Retry-After instead of unbounded queueing). */
+  readonly overload: {
+    readonly maxEventLoopDelayMs: number;
+    /** 0 = 90 % of V8's heap limit. */
+    readonly maxHeapUsedBytes: number;
+    readonly sampleIntervalMs: number;
+  };
+  /** Whole-request bound (slow-body clients), and header bound (slow-header clients). */
+  readonly requestTimeoutMs: number;
+  readonly headersTimeoutMs: number;
   readonly maxBatchSpans: number;
   readonly demoData: boolean;
   readonly slowQueryMs: number;
+  /** GET /metrics needs a bearer token with read:metrics (default: open, like /health). */
+  readonly metricsRequireAuth: boolean;
   /** HMAC key of pagination cursors; derived from the JWT secret unless set. */
   readonly cursorSecret: string | null;
 }
@@ -148,6 +166,8 @@ export function loadConfig(env: Env = process.env): Config {
       idleTimeoutMs: int(env, 'DB_IDLE_TIMEOUT_MS', 300000, 0),
       maxLifetimeS: int(env, 'DB_MAX_LIFETIME_S', 1800, 0),
       statementTimeoutMs: int(env, 'DB_STATEMENT_TIMEOUT_MS', 10000, 0),
+      connectTimeoutMs: int(env, 'DB_CONNECT_TIMEOUT_MS', 5000, 100),
+      maxWaiting: int(env, 'DB_MAX_WAITING', 200, 0),
     },
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
     cache: {
@@ -171,6 +191,7 @@ export function loadConfig(env: Env = process.env): Config {
       audience: str(env, 'JWT_AUDIENCE'),
       issuer: str(env, 'JWT_ISSUER'),
       clockToleranceS: int(env, 'JWT_CLOCK_TOLERANCE_S', 30, 0, 600),
+      jwksTimeoutMs: int(env, 'JWT_JWKS_TIMEOUT_MS', 3000, 1, 60000),
     },
     rateLimits: {
       admin: int(env, 'RATE_LIMIT_ADMIN', 100000, 1),
@@ -179,9 +200,17 @@ export function loadConfig(env: Env = process.env): Config {
       billing: int(env, 'RATE_LIMIT_BILLING', 1000, 1),
     },
     bodyLimitBytes: int(env, 'BODY_LIMIT_BYTES', 10 * 1024 * 1024, 1024),
+    overload: {
+      maxEventLoopDelayMs: int(env, 'OVERLOAD_MAX_EVENT_LOOP_DELAY_MS', 1000, 0),
+      maxHeapUsedBytes: int(env, 'OVERLOAD_MAX_HEAP_BYTES', 0, 0),
+      sampleIntervalMs: int(env, 'OVERLOAD_SAMPLE_INTERVAL_MS', 500, 10, 60000),
+    },
+    requestTimeoutMs: int(env, 'REQUEST_TIMEOUT_MS', 30000, 1000),
+    headersTimeoutMs: int(env, 'HEADERS_TIMEOUT_MS', 10000, 1000),
     maxBatchSpans: int(env, 'INGEST_MAX_BATCH', 5000, 1, 100000),
     demoData: bool(env, 'DEMO_DATA', true),
     slowQueryMs: int(env, 'SLOW_QUERY_MS', 100, 0),
+    metricsRequireAuth: bool(env, 'METRICS_REQUIRE_AUTH', false),
     cursorSecret: str(env, 'CURSOR_SECRET'),
   };
   return deepFreeze(config);

@@ -1,9 +1,8 @@
-// Verifies bearer tokens into a Principal, and mints HS256 tokens for the CLI
-// and for development mode. jose does the cryptography; this file only says
-// which algorithms are acceptable and how claims map to access.
+// Mints HS256 tokens (CLI, development mode) and maps verified claims to a
+// Principal. Verification itself lives in verifier.ts.
 import { randomUUID } from 'node:crypto';
-import { SignJWT, jwtVerify, type JWTPayload } from 'jose';
-import { ROLES, type Config, type Role } from '../config.js';
+import { SignJWT, type JWTPayload } from 'jose';
+import { ROLES, type Role } from '../config.js';
 import { unauthorized } from '../errors.js';
 import { PERMISSIONS, ROLE_PERMISSIONS, type Permission, type Principal } from './principal.js';
 
@@ -37,45 +36,8 @@ export async function mintToken(secret: string, opts: MintOptions): Promise<stri
 }
 
 export interface TokenVerifier {
+  /** Resolves the caller, or throws AppError (401, or 503 when keys cannot be fetched). */
   verify(token: string): Promise<Principal>;
-}
-
-/** HS256 verifier with JWT_SECRET. */
-export function hsVerifier(secret: string, jwtCfg: Config['jwt']): TokenVerifier {
-  const key = new TextEncoder().encode(secret);
-  return {
-    async verify(token) {
-      let payload: JWTPayload;
-      try {
-        ({ payload } = await jwtVerify(token, key, {
-          algorithms: ['HS256'],
-          clockTolerance: jwtCfg.clockToleranceS,
-          ...(jwtCfg.audience ? { audience: jwtCfg.audience } : {}),
-          ...(jwtCfg.issuer ? { issuer: jwtCfg.issuer } : {}),
-          requiredClaims: ['sub', 'exp'],
-        }));
-      } catch (err) {
-        throw unauthorized(describeJoseError(err));
-      }
-      return principalFromClaims(payload);
-    },
-  };
-}
-
-export function describeJoseError(err: unknown): string {
-  const code = (err as { code?: string })?.code;
-  switch (code) {
-    case 'ERR_JWT_EXPIRED':
-      return 'Token has expired';
-    case 'ERR_JWT_CLAIM_VALIDATION_FAILED':
-      return `Token claim check failed: ${(err as { claim?: string }).claim ?? 'claim'}`;
-    case 'ERR_JOSE_ALG_NOT_ALLOWED':
-      return 'Token algorithm is not allowed';
-    case 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED':
-      return 'Token signature is invalid';
-    default:
-      return 'Token is malformed or cannot be verified';
-  }
 }
 
 export function principalFromClaims(c: JWTPayload): Principal {

@@ -7,6 +7,7 @@ const USAGE = `usage: tracelens <command> [options]
 commands:
   serve     run the HTTP API (migrates first)
   migrate   apply pending schema migrations
+  token     print a signed token: --sub U --role R --projects p1,p2 [--org O] [--permissions a,b] [--ttl 1h]
   help      this text
 `;
 
@@ -15,6 +16,7 @@ type Command = (argv: string[]) => Promise<void>;
 const COMMANDS: Record<string, () => Promise<Command>> = {
   serve: async () => (await import('./serve.js')).serveCommand,
   migrate: async () => (await import('./migrate.js')).migrateCommand,
+  token: async () => (await import('./token.js')).tokenCommand,
 };
 
 export async function main(argv: string[]): Promise<void> {

@@ -4,21 +4,35 @@ import { randomBytes } from 'node:crypto';
 import { createVerifier } from '../auth/verifier.js';
 import { mintToken } from '../auth/tokens.js';
 import { loadConfig } from '../config.js';
-import { migrate } from '../storage/migrate.js';
-import { openDriver } from '../storage/open.js';
+import { openDrivers } from '../storage/open.js';
+import { SchemaGate } from '../storage/schema-gate.js';
+import { createQueryMonitor } from '../storage/observe.js';
+
+const SHUTDOWN_GRACE_MS = 25_000;
 
 export async function serveCommand(): Promise<void> {
   const config = loadConfig();
-  const driver = await openDriver(config);
-  await migrate(driver);
+  const monitor = createQueryMonitor({ slowQueryMs: config.slowQueryMs });
+  const { primary: driver, reader } = await openDrivers(config, monitor.observe);
+  const schemaGate = new SchemaGate();
   // Development mode: embedded engine and no key configured. A fresh secret per
   // run means tokens from an earlier run stop working, which is what we want
   // for a throw-away local setup.
   const devSecret = config.jwt.secret === null && config.databaseUrl === null ? randomBytes(48).toString('base64url') : undefined;
-  const app = await buildApp({ config, driver, verifier: createVerifier(config, devSecret) });
+  const app = await buildApp({ config, driver, reader, schemaGate, verifier: createVerifier(config, devSecret) });
+  monitor.useLogger(app.log);
   await app.listen({ port: config.port, host: config.host });
+  // Not awaited before listening: a database that is down at start must not
+  // keep the process from serving /health and honest 503s meanwhile.
+  await Promise.race([schemaGate.runUntilReady(driver, app.log), new Promise((r) => setTimeout(r, 5000).unref())]);
   if (devSecret) {
-    const token = await mintToken(devSecret, { sub: 'dev-admin', role: 'admin', ttlS: 12 * 3600 });
+    const token = await mintToken(devSecret, {
+      sub: 'dev-admin',
+      role: 'admin',
+      ttlS: 12 * 3600,
+      ...(config.jwt.audience ? { audience: config.jwt.audience } : {}),
+      ...(config.jwt.issuer ? { issuer: config.jwt.issuer } : {}),
+    });
     const base = `http://localhost:${config.port}`;
     process.stdout.write(
       `\ntracelens is running on ${base} (embedded PostgreSQL in ${config.dataDir}).\n` +
@@ -27,9 +41,19 @@ export async function serveCommand(): Promise<void> {
         `API docs: ${base}/docs\n\n`,
     );
   }
+  // SIGTERM: stop accepting, let in-flight requests finish (Fastify answers
+  // new ones 503 while closing), then close the pool. Bounded, so a stuck
+  // request cannot keep a terminating pod alive forever.
   const shutdown = async (signal: string) => {
     app.log.info({ signal }, 'shutting down');
+    const force = setTimeout(() => {
+      app.log.error('shutdown took too long; exiting');
+      process.exit(1);
+    }, SHUTDOWN_GRACE_MS);
+    force.unref();
+    schemaGate.stop();
     await app.close();
+    if (reader !== driver) await reader.close();
     await driver.close();
     process.exit(0);
   };

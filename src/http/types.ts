@@ -8,6 +8,10 @@ declare module 'fastify' {
   interface FastifyInstance {
     config: Config;
     driver: Driver;
+    /** Serves the read endpoints: a replica when DATABASE_READ_URL is set, else driver. */
+    reader: Driver;
+    /** False while migrations have not run yet (database down at start). */
+    schemaReady: () => boolean;
   }
   interface FastifyRequest {
     /** Set by the auth plugin in the protected context; null elsewhere. */

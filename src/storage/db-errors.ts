@@ -31,7 +31,7 @@ export function toAppError(err: unknown): AppError {
     code === '40001' ||
     code === '40P01' ||
     CONNECTION_CODES.has(code) ||
-    /timeout exceeded when trying to connect|Connection terminated|connection ended|Client has encountered a connection error|Cannot use a pool after calling end/i.test(
+    /timeout exceeded when trying to connect|Connection terminated|connection ended|Query read timeout|^timeout expired$|not queryable|Client has encountered a connection error|Cannot use a pool after calling end/i.test(
       msg,
     )
   ) {

@@ -13,7 +13,14 @@ export interface QueryOptions {
   kind?: QueryKind;
   /** Aborting cancels the statement on the server (client went away). */
   signal?: AbortSignal;
+  /** The HTTP request this statement serves; shown in the slow-query log. */
+  requestId?: string;
+  /** Value-free shape of the filter (see metrics/query-shape.ts); never the values themselves. */
+  shape?: string;
 }
+
+/** What the observer learns about a statement besides kind and duration: never SQL or parameters. */
+export type QueryInfo = Pick<QueryOptions, 'requestId' | 'shape'>;
 
 export interface Queryable {
   query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[], opts?: QueryOptions): Promise<QueryResult<R>>;
@@ -42,4 +49,4 @@ export interface Driver extends Queryable {
   close(): Promise<void>;
 }
 
-export type QueryObserver = (kind: QueryKind, durationMs: number, ok: boolean) => void;
+export type QueryObserver = (kind: QueryKind, durationMs: number, ok: boolean, info?: QueryInfo) => void;

@@ -40,10 +40,10 @@ export class EmbeddedDriver implements Driver {
     this.pending++;
     try {
       const res = await this.db.query<R>(sql, params as unknown[]);
-      this.observe?.(opts.kind ?? 'other', performance.now() - started, true);
+      this.observe?.(opts.kind ?? 'other', performance.now() - started, true, opts);
       return { rows: res.rows, rowCount: res.affectedRows ?? res.rows.length };
     } catch (err) {
-      this.observe?.(opts.kind ?? 'other', performance.now() - started, false);
+      this.observe?.(opts.kind ?? 'other', performance.now() - started, false, opts);
       throw toAppError(err);
     } finally {
       this.pending--;

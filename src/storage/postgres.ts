@@ -1,6 +1,10 @@
-// node-postgres driver: a pg.Pool with every pool setting of the contract.
+// node-postgres driver: a pg.Pool with every pool setting of the contract,
+// plus the guards that turn a sick database into fast, honest 503s:
+// a bounded wait queue, a connect timeout, a client-side query timeout for
+// stalled connections, and a short fail-fast window after a connection failure.
 import pg from 'pg';
 import type { Config } from '../config.js';
+import { AppError } from '../errors.js';
 import { toAppError } from './db-errors.js';
 import type { Driver, PoolStats, QueryObserver, QueryOptions, QueryResult, Tx } from './driver.js';
 
@@ -15,67 +19,114 @@ export interface PostgresDriverOptions {
   observe?: QueryObserver;
 }
 
+/** After a connection-level failure, answer 503 at once for this long instead of piling onto a dead server. */
+const FAIL_FAST_WINDOW_MS = 1000;
+/** Margin over the server-side statement timeout before the client gives up on a silent connection. */
+const CLIENT_TIMEOUT_MARGIN_MS = 5000;
+
 export class PostgresDriver implements Driver {
   readonly engine = 'postgres' as const;
   readonly pool: pg.Pool;
   private readonly observe: QueryObserver | undefined;
+  private readonly maxWaiting: number;
+  private failFastUntil = 0;
 
   constructor(opts: PostgresDriverOptions) {
     this.observe = opts.observe;
+    this.maxWaiting = opts.pool.maxWaiting;
+    const connectTimeoutMs = Math.min(opts.pool.connectTimeoutMs, opts.pool.acquireTimeoutMs);
+    // pg-pool hands its own options to each new Client, so connectionTimeoutMillis
+    // would mean "acquire" and "connect" at once. A Client subclass gives the
+    // TCP/startup phase its own, shorter bound.
+    class BoundedClient extends pg.Client {
+      constructor(cfg: pg.ClientConfig) {
+        super({ ...cfg, connectionTimeoutMillis: connectTimeoutMs });
+        // A checked-out client whose connection drops between queries emits
+        // 'error' with no pool listener attached, which would crash the process.
+        // Each query sees the failure itself, so this listener only prevents the crash.
+        this.on('error', () => {});
+      }
+    }
+    const st = opts.pool.statementTimeoutMs;
     this.pool = new pg.Pool({
       connectionString: opts.url,
+      Client: BoundedClient as unknown as typeof pg.Client,
       max: opts.pool.poolMax,
       min: opts.pool.poolMin,
       connectionTimeoutMillis: opts.pool.acquireTimeoutMs,
       idleTimeoutMillis: opts.pool.idleTimeoutMs,
       maxLifetimeSeconds: opts.pool.maxLifetimeS,
-      statement_timeout: opts.pool.statementTimeoutMs > 0 ? opts.pool.statementTimeoutMs : undefined,
+      statement_timeout: st > 0 ? st : undefined,
+      // Client-side bound: a connection whose server went silent never answers
+      // the server-side timeout, so the client must stop waiting by itself.
+      query_timeout: st > 0 ? st + CLIENT_TIMEOUT_MARGIN_MS : undefined,
       application_name: opts.applicationName ?? 'tracelens',
       keepAlive: true,
-    });
+    } as pg.PoolConfig);
     // An idle client whose server went away emits 'error' on the pool; without a
     // listener Node would crash the process. The pool drops the client itself.
-    this.pool.on('error', () => {});
+    this.pool.on('error', () => this.noteConnectionFailure());
+  }
+
+  private noteConnectionFailure(): void {
+    this.failFastUntil = Date.now() + FAIL_FAST_WINDOW_MS;
+  }
+
+  /** Acquires a client, or fails fast with a 503 when the database is known down or the queue is full. */
+  private async acquire(): Promise<pg.PoolClient> {
+    if (Date.now() < this.failFastUntil) {
+      throw new AppError('SERVICE_UNAVAILABLE', 'The database is unavailable; retry shortly', { retryAfterS: 1 });
+    }
+    if (this.pool.idleCount === 0 && this.pool.totalCount >= this.pool.options.max && this.pool.waitingCount >= this.maxWaiting) {
+      throw new AppError('SERVICE_UNAVAILABLE', 'The database connection pool is exhausted; retry shortly', { retryAfterS: 1 });
+    }
+    try {
+      return await this.pool.connect();
+    } catch (err) {
+      const appErr = toAppError(err);
+      if (appErr.code === 'SERVICE_UNAVAILABLE') this.noteConnectionFailure();
+      throw appErr;
+    }
   }
 
   async query<R>(sql: string, params: readonly unknown[] = [], opts: QueryOptions = {}): Promise<QueryResult<R>> {
     const started = performance.now();
     let client: pg.PoolClient;
     try {
-      client = await this.pool.connect();
+      client = await this.acquire();
     } catch (err) {
-      this.observe?.(opts.kind ?? 'other', performance.now() - started, false);
-      throw toAppError(err);
+      this.observe?.(opts.kind ?? 'other', performance.now() - started, false, opts);
+      throw err;
     }
     try {
       const res = await runCancellable<R>(client, sql, params, opts.signal);
-      this.observe?.(opts.kind ?? 'other', performance.now() - started, true);
+      this.observe?.(opts.kind ?? 'other', performance.now() - started, true, opts);
       client.release();
       return { rows: res.rows, rowCount: res.rowCount ?? res.rows.length };
     } catch (err) {
-      this.observe?.(opts.kind ?? 'other', performance.now() - started, false);
+      this.observe?.(opts.kind ?? 'other', performance.now() - started, false, opts);
       // A connection-level failure leaves the client unusable: destroy it.
-      client.release(isConnectionFailure(err) ? (err as Error) : undefined);
+      const broken = isConnectionFailure(err);
+      if (broken) this.noteConnectionFailure();
+      client.release(broken ? (err as Error) : undefined);
       throw toAppError(err);
     }
   }
 
   async exec(sql: string): Promise<void> {
+    const client = await this.acquire();
     try {
       // No parameters: pg uses the simple protocol, which accepts several statements.
-      await this.pool.query(sql);
+      await client.query(sql);
+      client.release();
     } catch (err) {
+      client.release(isConnectionFailure(err) ? (err as Error) : undefined);
       throw toAppError(err);
     }
   }
 
   async transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
-    let client: pg.PoolClient;
-    try {
-      client = await this.pool.connect();
-    } catch (err) {
-      throw toAppError(err);
-    }
+    const client = await this.acquire();
     const tx: Tx = {
       exec: async (sql: string) => {
         await client.query(sql);
@@ -84,10 +135,10 @@ export class PostgresDriver implements Driver {
         const started = performance.now();
         try {
           const res = await client.query(sql, params as unknown[]);
-          this.observe?.(opts.kind ?? 'other', performance.now() - started, true);
+          this.observe?.(opts.kind ?? 'other', performance.now() - started, true, opts);
           return { rows: res.rows as R[], rowCount: res.rowCount ?? res.rows.length };
         } catch (err) {
-          this.observe?.(opts.kind ?? 'other', performance.now() - started, false);
+          this.observe?.(opts.kind ?? 'other', performance.now() - started, false, opts);
           throw err;
         }
       },
@@ -99,8 +150,12 @@ export class PostgresDriver implements Driver {
       await client.query('COMMIT');
       return out;
     } catch (err) {
-      if (isConnectionFailure(err)) broken = err as Error;
-      else await client.query('ROLLBACK').catch((e: Error) => (broken = e));
+      if (isConnectionFailure(err)) {
+        broken = err as Error;
+        this.noteConnectionFailure();
+      } else {
+        await client.query('ROLLBACK').catch((e: Error) => (broken = e));
+      }
       throw toAppError(err);
     } finally {
       client.release(broken);
@@ -108,7 +163,24 @@ export class PostgresDriver implements Driver {
   }
 
   async ping(timeoutMs = 2000): Promise<void> {
-    await withTimeout(this.query('SELECT 1', [], { kind: 'health' }), timeoutMs);
+    // The probe ignores the fail-fast window: it is how recovery is noticed.
+    const pending = this.pool.connect();
+    const client = await withTimeout(pending, timeoutMs).catch((err) => {
+      // A connection that arrives after we gave up goes back to the pool, not astray.
+      pending.then((c) => c.release()).catch(() => {});
+      throw toAppError(err);
+    });
+    const started = performance.now();
+    try {
+      await withTimeout(client.query('SELECT 1'), timeoutMs);
+      this.observe?.('health', performance.now() - started, true, {});
+      client.release();
+      this.failFastUntil = 0;
+    } catch (err) {
+      this.observe?.('health', performance.now() - started, false, {});
+      client.release(err as Error);
+      throw toAppError(err);
+    }
   }
 
   poolStats(): PoolStats {
@@ -123,7 +195,12 @@ export class PostgresDriver implements Driver {
 function isConnectionFailure(err: unknown): boolean {
   const code = (err as { code?: string })?.code ?? '';
   const msg = (err as Error)?.message ?? '';
-  return code.startsWith('08') || code.startsWith('57P') || /^E[A-Z]+$/.test(code) || /Connection terminated|connection ended/i.test(msg);
+  return (
+    code.startsWith('08') ||
+    code.startsWith('57P') ||
+    /^E[A-Z]+$/.test(code) ||
+    /Connection terminated|connection ended|Query read timeout|not queryable/i.test(msg)
+  );
 }
 
 /**
@@ -138,6 +215,7 @@ async function runCancellable<R>(client: pg.PoolClient, sql: string, params: rea
     if (pid === undefined) return;
     // pg_cancel_backend over a separate short-lived connection: the busy one cannot talk.
     const c = new pg.Client({ ...(client as unknown as { connectionParameters: pg.ClientConfig }).connectionParameters });
+    c.on('error', () => {});
     c.connect()
       .then(() => c.query('SELECT pg_cancel_backend($1)', [pid]))
       .catch(() => {})

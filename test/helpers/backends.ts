@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe } from 'vitest';
 import type { Config } from '../../src/config.js';
-import type { Driver } from '../../src/storage/driver.js';
+import type { Driver, QueryObserver } from '../../src/storage/driver.js';
 import { EmbeddedDriver } from '../../src/storage/embedded.js';
 import { migrate } from '../../src/storage/migrate.js';
 import { PostgresDriver } from '../../src/storage/postgres.js';
@@ -23,6 +23,8 @@ export const TEST_POOL: Config['db'] = {
   idleTimeoutMs: 10_000,
   maxLifetimeS: 0,
   statementTimeoutMs: 30_000,
+  connectTimeoutMs: 5_000,
+  maxWaiting: 100,
 };
 
 export interface Backend {
@@ -53,11 +55,17 @@ export async function createTestDatabase(): Promise<{ url: string; drop(): Promi
   };
 }
 
-export async function openBackend(name: BackendName, opts: { migrate?: boolean } = {}): Promise<Backend> {
+export interface BackendOptions {
+  migrate?: boolean;
+  /** The drivers' query observer (metrics, slow-query log). */
+  observe?: QueryObserver;
+}
+
+export async function openBackend(name: BackendName, opts: BackendOptions = {}): Promise<Backend> {
   let backend: Backend;
   if (name === 'postgres') {
     const db = await createTestDatabase();
-    const driver = new PostgresDriver({ url: db.url, pool: TEST_POOL });
+    const driver = new PostgresDriver({ url: db.url, pool: TEST_POOL, observe: opts.observe });
     backend = {
       name,
       driver,
@@ -68,7 +76,7 @@ export async function openBackend(name: BackendName, opts: { migrate?: boolean }
       },
     };
   } else {
-    const driver = await EmbeddedDriver.open({ dataDir: null });
+    const driver = await EmbeddedDriver.open({ dataDir: null, observe: opts.observe });
     backend = { name, driver, url: null, close: () => driver.close() };
   }
   if (opts.migrate !== false) await migrate(backend.driver);
@@ -79,7 +87,7 @@ export async function openBackend(name: BackendName, opts: { migrate?: boolean }
  * describe() once per engine. The callback gets a getter because the backend
  * opens in beforeAll; use it inside tests and hooks.
  */
-export function describeEachBackend(title: string, fn: (backend: () => Backend) => void, opts: { migrate?: boolean } = {}) {
+export function describeEachBackend(title: string, fn: (backend: () => Backend) => void, opts: BackendOptions = {}) {
   for (const name of BACKENDS) {
     describe(`${title} [${name}]`, () => {
       let backend: Backend | undefined;

@@ -37,10 +37,12 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, err: App
   if (err.retryAfterS !== undefined) reply.header('Retry-After', String(err.retryAfterS));
   const body: Record<string, unknown> = { code: err.code, message: err.message };
   if (err.details !== undefined) body.details = err.details;
+  // Sent pre-serialized: a route's own response schema for this status code
+  // (e.g. /health's 503) must not reshape the error envelope.
   return reply
     .code(err.statusCode)
     .type('application/json; charset=utf-8')
-    .send({ error: body, meta: { timestamp: new Date().toISOString(), request_id: String(request.id) } });
+    .send(JSON.stringify({ error: body, meta: { timestamp: new Date().toISOString(), request_id: String(request.id) } }));
 }
 
 async function errorsPlugin(app: FastifyInstance) {

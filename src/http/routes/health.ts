@@ -27,10 +27,12 @@ export default async function healthRoutes(app: FastifyInstance, opts: { cachePr
       },
     },
     async (_request, reply) => {
-      const database = await app.driver
+      const reachable = await app.driver
         .ping(PROBE_TIMEOUT_MS)
-        .then((): ComponentStatus => 'healthy')
-        .catch((): ComponentStatus => 'unhealthy');
+        .then(() => true)
+        .catch(() => false);
+      // Reachable but not migrated yet (it was down at start) is not serviceable either.
+      const database: ComponentStatus | 'migrating' = !reachable ? 'unhealthy' : app.schemaReady() ? 'healthy' : 'migrating';
       const cache: ComponentStatus = opts.cacheProbe
         ? await opts.cacheProbe.check().catch((): ComponentStatus => 'unhealthy')
         : 'healthy';

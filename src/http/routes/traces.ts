@@ -29,7 +29,7 @@ export default async function traceRoutes(app: FastifyInstance) {
       const canReadCosts = hasPermission(principal, 'read:costs');
       const { value, cached } = await app.cache.wrap(principal, { kind: 'trace', query: { traceId, canReadCosts } }, async () => {
         const fields = visibleFields(canReadCosts, FIELDS);
-        const spans = await getTraceSpans(app.driver, traceId, projectScope(principal), fields);
+        const spans = await getTraceSpans(app.reader, traceId, projectScope(principal), fields);
         // The same 404 whether the trace is missing or belongs to another tenant (404s are not cached).
         if (spans.length === 0) throw notFound(`Trace '${traceId}' not found`);
         const tree = buildSpanTree(spans as { span_id: string; parent_span_id: string | null; span_name: string }[]);

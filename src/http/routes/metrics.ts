@@ -1,0 +1,30 @@
+// GET /metrics in Prometheus text format. Open by default, like /health:
+// scrapers usually reach it over an internal network and rarely hold JWTs.
+// With METRICS_REQUIRE_AUTH=true it needs a bearer token with read:metrics.
+import type { FastifyInstance } from 'fastify';
+import { requirePermission } from '../../auth/principal.js';
+import type { TokenVerifier } from '../../auth/tokens.js';
+import { collectDriverGauges, register } from '../../metrics/index.js';
+import authPlugin from '../plugins/auth.js';
+
+export default async function metricsRoutes(app: FastifyInstance, opts: { verifier: TokenVerifier }) {
+  // This plugin is encapsulated, so the auth hook applies to /metrics only.
+  if (app.config.metricsRequireAuth) await app.register(authPlugin, { verifier: opts.verifier });
+
+  app.get(
+    '/metrics',
+    {
+      schema: {
+        tags: ['health'],
+        summary: 'Prometheus metrics (text exposition format)',
+        ...(app.config.metricsRequireAuth ? { security: [{ bearerAuth: [] }] } : {}),
+        response: { 200: { type: 'string' } },
+      },
+    },
+    async (request, reply) => {
+      if (request.principal) requirePermission(request.principal, 'read:metrics');
+      await collectDriverGauges(app.driver);
+      return reply.type(register.contentType).send(await register.metrics());
+    },
+  );
+}
