@@ -8,8 +8,12 @@ import type { Driver } from '../../src/storage/driver.js';
 
 export const TEST_SECRET = 'tracelens-test-secret-0123456789-abcdefghij';
 
+/**
+ * The result cache is off unless a test asks for it (CACHE_ENABLED: 'true'):
+ * most suites change data between identical reads and must see the change.
+ */
 export async function buildTestApp(driver: Driver, env: Record<string, string> = {}): Promise<FastifyInstance> {
-  const config = loadConfig({ JWT_SECRET: TEST_SECRET, LOG_LEVEL: 'silent', DEMO_DATA: 'false', ...env });
+  const config = loadConfig({ JWT_SECRET: TEST_SECRET, LOG_LEVEL: 'silent', DEMO_DATA: 'false', CACHE_ENABLED: 'false', ...env });
   const app = await buildApp({ config, driver, verifier: createVerifier(config), logger: env.LOG_LEVEL === 'error' ? { level: 'error' } : false });
   await app.ready();
   return app;

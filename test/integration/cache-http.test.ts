@@ -27,7 +27,7 @@ describeEachBackend('trace by id through the result cache', (backend) => {
 
   beforeAll(async () => {
     driver = countingDriver(backend().driver);
-    app = await buildTestApp(driver, { REDIS_URL: SHARED_REDIS_URL, CACHE_KEY_PREFIX: prefix });
+    app = await buildTestApp(driver, { CACHE_ENABLED: 'true', REDIS_URL: SHARED_REDIS_URL, CACHE_KEY_PREFIX: prefix });
     await redisReady(app.redis);
     await insertSpans(backend().driver, [
       span({ trace_id: 'c-1', span_id: 'root', ts: '2026-11-01T10:00:00.000Z' }),

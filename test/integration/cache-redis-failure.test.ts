@@ -23,7 +23,7 @@ describe('cache and rate limit with Redis down, frozen and back', () => {
   let app: FastifyInstance;
   let headers: Record<string, string>;
   let traceNo = 0;
-  const env = () => ({ REDIS_URL: redis.url, CACHE_KEY_PREFIX: prefix, CACHE_BREAKER_COOLDOWN_MS: '500', CACHE_TIMEOUT_MS: '50' });
+  const env = () => ({ CACHE_ENABLED: 'true', REDIS_URL: redis.url, CACHE_KEY_PREFIX: prefix, CACHE_BREAKER_COOLDOWN_MS: '500', CACHE_TIMEOUT_MS: '50' });
 
   /** A request for a fresh trace: always a miss, so it exercises Redis reads and writes. */
   async function freshRequest(target = app) {
