@@ -7,6 +7,7 @@ import type { Driver } from './storage/driver.js';
 import errorsPlugin from './http/plugins/errors.js';
 import healthRoutes from './http/routes/health.js';
 import traceRoutes from './http/routes/traces.js';
+import ingestRoutes from './http/routes/ingest.js';
 import authPlugin from './http/plugins/auth.js';
 import { SHARED_SCHEMAS } from './http/schemas.js';
 import type { TokenVerifier } from './auth/tokens.js';
@@ -51,6 +52,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     async (api) => {
       await api.register(authPlugin, { verifier: deps.verifier });
       await api.register(traceRoutes);
+      await api.register(ingestRoutes);
     },
     { prefix: '/api/v1' },
   );
