@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { PostgresDriver } from '../../src/storage/postgres.js';
 import { bearer, buildTestApp } from '../helpers/app.js';
-import { describeEachBackend, truncateSpans } from '../helpers/backends.js';
+import { describeEachBackend, TEST_POOL, truncateSpans } from '../helpers/backends.js';
 import { span } from '../helpers/spans.js';
 
 describeEachBackend('POST /api/v1/traces', (backend) => {
@@ -155,5 +156,24 @@ describeEachBackend('POST /api/v1/traces', (backend) => {
     const res = await app.inject({ url: '/api/v1/traces/rt', headers: dev });
     expect(res.statusCode).toBe(200);
     expect(res.json().data.tree[0].children[0].span_id).toBe('c');
+  });
+});
+
+describe('POST /api/v1/traces with the database down', () => {
+  it('answers 503 with Retry-After, never 400 or 500', async () => {
+    // A real driver pointed at a port nothing listens on.
+    const driver = new PostgresDriver({ url: 'postgres://postgres@127.0.0.1:1/none', pool: { ...TEST_POOL, acquireTimeoutMs: 2000 } });
+    const app = await buildTestApp(driver);
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/v1/traces',
+      headers: await bearer({ role: 'developer', projects: ['proj-a'] }),
+      payload: [span()],
+    });
+    await app.close();
+    await driver.close();
+    expect(res.statusCode).toBe(503);
+    expect(res.json().error.code).toBe('SERVICE_UNAVAILABLE');
+    expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
   });
 });
