@@ -7,6 +7,7 @@ const USAGE = `usage: tracelens <command> [options]
 commands:
   serve     run the HTTP API (migrates first)
   migrate   apply pending schema migrations
+  seed      write realistic synthetic spans (tracelens seed --help)
   help      this text
 `;
 
@@ -15,6 +16,7 @@ type Command = (argv: string[]) => Promise<void>;
 const COMMANDS: Record<string, () => Promise<Command>> = {
   serve: async () => (await import('./serve.js')).serveCommand,
   migrate: async () => (await import('./migrate.js')).migrateCommand,
+  seed: async () => (await import('./seed.js')).seedCommand,
 };
 
 export async function main(argv: string[]): Promise<void> {
