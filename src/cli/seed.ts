@@ -5,13 +5,14 @@ import { openDriver } from '../storage/open.js';
 import { SeedConflictError, seedDatabase } from '../seed/seed-database.js';
 import { parseFlags, UsageError } from './args.js';
 
-const HELP = `usage: tracelens seed --rows N [--projects K] [--days D] [--seed S] [--batch B] [--end ISO] [--insert]
+const HELP = `usage: tracelens seed --rows N [--projects K] [--days D] [--seed S] [--batch B] [--jobs J] [--end ISO] [--insert]
 
   --rows N       spans to write (required)
   --projects K   projects to spread them over (default 3)
   --days D       days of history ending at --end (default 30)
   --seed S       PRNG seed; the same seed writes the same spans (default 1)
   --batch B      rows per COPY chunk / INSERT statement (default 5000)
+  --jobs J       parallel COPY streams on PostgreSQL (default 2); each commits on its own
   --end ISO      end of the time range (default now); fix it to reproduce timestamps too
   --insert       use multi-row INSERT ... ON CONFLICT DO NOTHING even on PostgreSQL
                  (slower, but skips spans that already exist instead of failing)
@@ -38,6 +39,7 @@ export async function seedCommand(argv: string[]): Promise<void> {
     days: { type: 'string' },
     seed: { type: 'string' },
     batch: { type: 'string' },
+    jobs: { type: 'string' },
     end: { type: 'string' },
     insert: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
@@ -55,6 +57,7 @@ export async function seedCommand(argv: string[]): Promise<void> {
     days: positiveInt('days', flags.days, 30, 3650),
     seed: positiveInt('seed', flags.seed, 1, 2 ** 31),
     batch: positiveInt('batch', flags.batch, 5000, 100_000),
+    jobs: positiveInt('jobs', flags.jobs, 2, 16),
     end,
     insert: flags.insert === true,
   };

@@ -11,6 +11,8 @@ import { generateSpans, type SeedOptions } from './generate.js';
 export interface SeedRunOptions extends SeedOptions {
   /** Rows per COPY chunk or per INSERT. */
   batch: number;
+  /** Parallel COPY streams on PostgreSQL (default 1). */
+  jobs?: number;
   /** Force the multi-row INSERT path on PostgreSQL too (idempotent, slower). */
   insert?: boolean;
 }
@@ -24,6 +26,18 @@ export interface SeedResult {
 }
 
 export class SeedConflictError extends Error {}
+
+async function copyOnce(driver: PostgresDriver, batches: Iterator<SpanRecord[]>, onBatch: (rows: number) => void): Promise<void> {
+  const client = await driver.pool.connect();
+  try {
+    // Bulk load: no statement timeout for this session, and a bigger GIN
+    // pending list so full-text index maintenance is batched.
+    await client.query("SET statement_timeout = 0; SET gin_pending_list_limit = '32MB'");
+    await copySpanRecords(client, { [Symbol.iterator]: () => batches }, onBatch);
+  } finally {
+    client.release();
+  }
+}
 
 function* chunks<T>(items: Iterable<T>, size: number): Generator<T[]> {
   let batch: T[] = [];
@@ -44,23 +58,24 @@ export async function seedDatabase(driver: Driver, opts: SeedRunOptions, onProgr
   let inserted = 0;
   const useCopy = driver instanceof PostgresDriver && !opts.insert;
   if (driver instanceof PostgresDriver && useCopy) {
-    const client = await driver.pool.connect();
     try {
-      // Bulk load: no statement timeout for this session, and a bigger GIN
-      // pending list so full-text index maintenance is batched.
-      await client.query("SET statement_timeout = 0; SET gin_pending_list_limit = '32MB'");
-      await copySpanRecords(client, batches, (n) => {
-        done += n;
-        onProgress?.(done);
-      });
+      // Several COPY streams pull batches from the one generator: most of the
+      // load time is PostgreSQL computing tsvectors and GIN entries, which
+      // parallelizes across backends. Each stream is its own transaction.
+      await Promise.all(
+        Array.from({ length: Math.max(1, opts.jobs ?? 1) }, () =>
+          copyOnce(driver, batches, (n) => {
+            done += n;
+            onProgress?.(done);
+          }),
+        ),
+      );
       inserted = done;
     } catch (err) {
       if ((err as { code?: string }).code === '23505') {
         throw new SeedConflictError('some of these spans already exist (same --seed and --end loaded before?); use another --seed, or --insert to skip existing spans');
       }
       throw err;
-    } finally {
-      client.release();
     }
   } else {
     for (const batch of batches) {

@@ -34,7 +34,7 @@ export default async function ingestRoutes(app: FastifyInstance) {
           'with a 400 naming spans[i].field, and nothing is stored. 201 when at least one span was new, 200 when all were duplicates.',
         security: [{ bearerAuth: [] }],
         // Validated by the ingest module so errors can name spans[i].field.
-        body: { type: ['array', 'object'] },
+        body: { anyOf: [{ type: 'array' }, { type: 'object' }] },
         response: { 200: resultSchema, 201: resultSchema },
       },
     },
