@@ -27,7 +27,9 @@ export function spansOf(body: unknown, maxBatch: number): unknown[] {
 
 function invalid(errors: FieldErrors): AppError {
   const first = errors.problems[0]!;
-  const more = errors.count > 1 ? ` (and ${errors.count - 1} more problem${errors.count > 2 ? 's' : ''})` : '';
+  // Once the list is full validation stops, so the count is a lower bound.
+  const others = errors.count - 1;
+  const more = errors.full ? ' (and more problems)' : others > 0 ? ` (and ${others} more problem${others > 1 ? 's' : ''})` : '';
   return new AppError('BAD_REQUEST', `Invalid span: ${first.path} ${first.message}${more}; nothing was stored`, {
     details: errors.problems,
   });
