@@ -9,6 +9,7 @@ import healthRoutes from './http/routes/health.js';
 import metricsPlugin from './http/plugins/metrics.js';
 import metricsRoutes from './http/routes/metrics.js';
 import traceRoutes from './http/routes/traces.js';
+import ingestRoutes from './http/routes/ingest.js';
 import authPlugin from './http/plugins/auth.js';
 import openapiPlugin from './http/plugins/openapi.js';
 import overloadPlugin from './http/plugins/overload.js';
@@ -84,6 +85,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       // After auth: budgets are per principal and role.
       await api.register(rateLimitPlugin);
       await api.register(traceRoutes);
+      await api.register(ingestRoutes);
     },
     { prefix: '/api/v1' },
   );

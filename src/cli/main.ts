@@ -8,6 +8,7 @@ commands:
   serve     run the HTTP API (migrates first)
   migrate   apply pending schema migrations
   token     print a signed token: --sub U --role R --projects p1,p2 [--org O] [--permissions a,b] [--ttl 1h]
+  seed      write realistic synthetic spans (tracelens seed --help)
   help      this text
 `;
 
@@ -17,6 +18,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   serve: async () => (await import('./serve.js')).serveCommand,
   migrate: async () => (await import('./migrate.js')).migrateCommand,
   token: async () => (await import('./token.js')).tokenCommand,
+  seed: async () => (await import('./seed.js')).seedCommand,
 };
 
 export async function main(argv: string[]): Promise<void> {

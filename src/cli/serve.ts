@@ -7,6 +7,7 @@ import { loadConfig } from '../config.js';
 import { openDrivers } from '../storage/open.js';
 import { SchemaGate } from '../storage/schema-gate.js';
 import { createQueryMonitor } from '../storage/observe.js';
+import { loadDemoDataIfEmpty } from '../seed/demo.js';
 
 const SHUTDOWN_GRACE_MS = 25_000;
 
@@ -24,7 +25,13 @@ export async function serveCommand(): Promise<void> {
   await app.listen({ port: config.port, host: config.host });
   // Not awaited before listening: a database that is down at start must not
   // keep the process from serving /health and honest 503s meanwhile.
-  await Promise.race([schemaGate.runUntilReady(driver, app.log), new Promise((r) => setTimeout(r, 5000).unref())]);
+  const startup = schemaGate.runUntilReady(driver, app.log, async () => {
+    const demo = await loadDemoDataIfEmpty(driver, config);
+    if (demo > 0) app.log.info({ spans: demo }, 'empty database: loaded the demo data set (DEMO_DATA=false turns this off)');
+  });
+  // The embedded engine cannot be "down": wait, so the printed curl finds data.
+  if (config.databaseUrl === null) await startup;
+  else await Promise.race([startup, new Promise((r) => setTimeout(r, 5000).unref())]);
   if (devSecret) {
     const token = await mintToken(devSecret, {
       sub: 'dev-admin',

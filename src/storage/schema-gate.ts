@@ -9,13 +9,22 @@ export class SchemaGate {
   ready = false;
   private stopped = false;
 
-  /** Resolves once migrations have run (or the gate is stopped). */
-  async runUntilReady(driver: Driver, log: Pick<FastifyBaseLogger, 'info' | 'warn'>, maxDelayMs = 10_000): Promise<void> {
+  /**
+   * Resolves once migrations (and then afterMigrate, e.g. the demo data) have
+   * run, or the gate is stopped. The API opens only after both.
+   */
+  async runUntilReady(
+    driver: Driver,
+    log: Pick<FastifyBaseLogger, 'info' | 'warn'>,
+    afterMigrate?: () => Promise<void>,
+    maxDelayMs = 10_000,
+  ): Promise<void> {
     let delay = 500;
     while (!this.stopped) {
       try {
         const res = await migrate(driver);
         if (res.applied.length) log.info({ applied: res.applied }, 'migrations applied');
+        await afterMigrate?.();
         this.ready = true;
         return;
       } catch (err) {

@@ -1,0 +1,47 @@
+// POST /api/v1/traces: ingest a batch of spans (docs/ingest.md).
+import type { FastifyInstance } from 'fastify';
+import { requirePermission } from '../../auth/principal.js';
+import { ingestBatch } from '../../ingest/ingest-batch.js';
+import { success } from '../envelope.js';
+
+const resultSchema = {
+  type: 'object',
+  properties: {
+    status: { type: 'string' },
+    data: {
+      type: 'object',
+      properties: {
+        accepted: { type: 'integer', description: 'spans in the batch' },
+        new: { type: 'integer', description: 'spans stored by this request' },
+        duplicates: { type: 'integer', description: 'spans already stored, or repeated within the batch' },
+      },
+    },
+    meta: { $ref: 'Meta#' },
+  },
+} as const;
+
+export default async function ingestRoutes(app: FastifyInstance) {
+  app.post(
+    '/traces',
+    {
+      // Before the body is parsed: a token that may not write costs no parsing.
+      onRequest: async (request) => requirePermission(request.principal!, 'write:traces'),
+      schema: {
+        tags: ['ingest'],
+        summary: 'Ingest a batch of spans; idempotent on (project_id, trace_id, span_id)',
+        description:
+          'Body: a JSON array of spans or { "spans": [...] }. The batch is validated as a whole; one invalid span rejects it ' +
+          'with a 400 naming spans[i].field, and nothing is stored. 201 when at least one span was new, 200 when all were duplicates.',
+        security: [{ bearerAuth: [] }],
+        // Validated by the ingest module so errors can name spans[i].field.
+        body: { anyOf: [{ type: 'array' }, { type: 'object' }] },
+        response: { 200: resultSchema, 201: resultSchema },
+      },
+    },
+    async (request, reply) => {
+      const result = await ingestBatch(app.driver, request.principal!, request.body, app.config.maxBatchSpans);
+      reply.code(result.new > 0 ? 201 : 200);
+      return success(request, result);
+    },
+  );
+}

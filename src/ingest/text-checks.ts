@@ -1,0 +1,45 @@
+// Strings PostgreSQL cannot store faithfully. text and jsonb reject U+0000
+// (error 22P05 after the whole batch reached the database), and a lone UTF-16
+// surrogate is silently replaced by U+FFFD when encoded as UTF-8. Both are
+// client bugs we report by field instead.
+
+// eslint-disable-next-line no-control-regex
+const NUL_RE = /\u0000/;
+const LONE_SURROGATE_RE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Why the string cannot be stored, or null when it can. */
+export function unstorableText(s: string): string | null {
+  if (NUL_RE.test(s)) return 'must not contain NUL (\\u0000) characters';
+  if (LONE_SURROGATE_RE.test(s)) return 'must be valid Unicode (contains a lone surrogate)';
+  return null;
+}
+
+/**
+ * Checks every key and string value inside a JSON value, iteratively and
+ * bounded in depth, so a hostile nesting cannot exhaust the stack.
+ * Returns [relative path, reason] of the first problem, or null.
+ */
+export function unstorableJson(value: unknown, maxDepth: number): [string, string] | null {
+  const stack: [unknown, string, number][] = [[value, '', 0]];
+  while (stack.length) {
+    const [v, path, depth] = stack.pop()!;
+    if (typeof v === 'string') {
+      const why = unstorableText(v);
+      if (why) return [path, why];
+    } else if (v !== null && typeof v === 'object') {
+      if (depth >= maxDepth) return [path, `nests deeper than ${maxDepth} levels`];
+      if (Array.isArray(v)) {
+        v.forEach((item, i) => stack.push([item, `${path}[${i}]`, depth + 1]));
+      } else {
+        for (const [k, item] of Object.entries(v)) {
+          const why = unstorableText(k);
+          if (why) return [`${path}.${k.replace(/[^\x20-\x7e]/g, '?')}`, `key ${why}`];
+          stack.push([item, `${path}.${k}`, depth + 1]);
+        }
+      }
+    } else if (typeof v === 'number' && !Number.isFinite(v)) {
+      return [path, 'must hold only finite numbers'];
+    }
+  }
+  return null;
+}
