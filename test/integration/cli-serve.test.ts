@@ -31,7 +31,8 @@ describe('tracelens serve', () => {
     try {
       const [, token] = await waitForOutput(run, /Authorization: Bearer ([\w.-]+)'/, 60_000);
       const health = await fetch(`http://127.0.0.1:${port}/health`);
-      expect(health.status).toBe(200);
+      const healthBody = await health.clone().text();
+      expect(health.status, healthBody).toBe(200);
       expect(await health.json()).toMatchObject({ status: 'healthy', database: 'healthy' });
       const unauth = await fetch(`http://127.0.0.1:${port}/api/v1/traces/anything`);
       expect(unauth.status).toBe(401);
