@@ -1,12 +1,15 @@
 // buildApp(config, driver): registers plugins and routes; never listens, so
 // tests drive it through inject() and the CLI decides how to serve it.
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
 import type { Driver } from './storage/driver.js';
 import errorsPlugin from './http/plugins/errors.js';
 import healthRoutes from './http/routes/health.js';
 import traceRoutes from './http/routes/traces.js';
+import searchRoutes from './http/routes/search.js';
+import listRoutes from './http/routes/list.js';
+import { cursorKeyFrom } from './query/cursor.js';
 import authPlugin from './http/plugins/auth.js';
 import { SHARED_SCHEMAS } from './http/schemas.js';
 import type { TokenVerifier } from './auth/tokens.js';
@@ -16,6 +19,8 @@ export interface AppDeps {
   config: Config;
   driver: Driver;
   verifier: TokenVerifier;
+  /** HMAC key of pagination cursors; default: from CURSOR_SECRET or JWT_SECRET, else random per process. */
+  cursorKey?: Uint8Array;
   /** Pino options or false; tests pass false. */
   logger?: boolean | object;
 }
@@ -46,11 +51,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(errorsPlugin);
   await app.register(healthRoutes);
+  const cursorKey = deps.cursorKey ?? cursorKeyFrom(config.cursorSecret, config.jwt.secret, () => randomBytes(32));
   // The protected API: auth runs first for every route registered in here.
   await app.register(
     async (api) => {
       await api.register(authPlugin, { verifier: deps.verifier });
       await api.register(traceRoutes);
+      await api.register(searchRoutes, { cursorKey });
+      await api.register(listRoutes, { cursorKey });
     },
     { prefix: '/api/v1' },
   );
