@@ -31,6 +31,7 @@ describeEachBackend('differential: filter DSL vs reference evaluator', (backend)
   let cases = 0;
   // How selective the generated filters are: a generator that only ever matches nothing (or everything) proves little.
   const spread = { none: 0, some: 0, all: 0 };
+  let pages = 0;
 
   beforeAll(async () => {
     const spans = buildFixture();
@@ -49,7 +50,7 @@ describeEachBackend('differential: filter DSL vs reference evaluator', (backend)
 
   afterAll(() => {
     // The closing note of the query engine quotes this figure.
-    console.info(`[differential ${backend().name}] ${cases} filter cases (matching none/some/all rows: ${spread.none}/${spread.some}/${spread.all}), ${PAGING_RUNS} paging runs`);
+    console.info(`[differential ${backend().name}] ${cases} filter cases (matching none/some/all rows: ${spread.none}/${spread.some}/${spread.all}), ${PAGING_RUNS} paging runs, ${pages} pages`);
   });
 
   it('search words are their own lexemes (the evaluator relies on it)', async () => {
@@ -99,6 +100,7 @@ describeEachBackend('differential: filter DSL vs reference evaluator', (backend)
           let cursor: string | null = null;
           for (let page = 0; page < 100; page++) {
             const res = await executeSearch(backend().driver, { ...req, cursor }, { cursorKey });
+            pages++;
             expect(res.rows.length).toBeLessThanOrEqual(limit);
             got.push(...res.rows.map((r) => r.span_id as string));
             cursor = res.cursor;
@@ -113,5 +115,7 @@ describeEachBackend('differential: filter DSL vs reference evaluator', (backend)
       ),
       { numRuns: PAGING_RUNS, ...(SEED === undefined ? {} : { seed: SEED }) },
     );
+    // Most runs must really page (several cursors), or the property proves little.
+    expect(pages).toBeGreaterThan(PAGING_RUNS * 2);
   });
 });
