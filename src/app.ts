@@ -1,6 +1,6 @@
 // buildApp(config, driver): registers plugins and routes; never listens, so
 // tests drive it through inject() and the CLI decides how to serve it.
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
 import type { Driver } from './storage/driver.js';
@@ -10,6 +10,9 @@ import metricsPlugin from './http/plugins/metrics.js';
 import metricsRoutes from './http/routes/metrics.js';
 import traceRoutes from './http/routes/traces.js';
 import ingestRoutes from './http/routes/ingest.js';
+import searchRoutes from './http/routes/search.js';
+import listRoutes from './http/routes/list.js';
+import { cursorKeyFrom } from './query/cursor.js';
 import authPlugin from './http/plugins/auth.js';
 import openapiPlugin from './http/plugins/openapi.js';
 import overloadPlugin from './http/plugins/overload.js';
@@ -30,6 +33,8 @@ export interface AppDeps {
   reader?: Driver;
   /** When given, the API answers 503 until the schema is migrated. */
   schemaGate?: SchemaGate;
+  /** HMAC key of pagination cursors; default: from CURSOR_SECRET or JWT_SECRET, else random per process. */
+  cursorKey?: Uint8Array;
   /** Pino options or false; tests pass false. */
   logger?: boolean | object;
 }
@@ -72,6 +77,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(cachePlugin);
   await app.register(healthRoutes, { cacheProbe: app.cacheProbe });
   await app.register(metricsRoutes, { verifier: deps.verifier });
+  const cursorKey = deps.cursorKey ?? cursorKeyFrom(config.cursorSecret, config.jwt.secret, () => randomBytes(32));
   // The protected API: auth runs first for every route registered in here.
   await app.register(
     async (api) => {
@@ -86,6 +92,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await api.register(rateLimitPlugin);
       await api.register(traceRoutes);
       await api.register(ingestRoutes);
+      await api.register(searchRoutes, { cursorKey });
+      await api.register(listRoutes, { cursorKey });
     },
     { prefix: '/api/v1' },
   );

@@ -80,6 +80,34 @@ export const COMBINED_VECTOR = col('search_tsv');
 /** Unique, monotonic tie-breaker for keyset pagination. */
 export const ID_COLUMN = col('id');
 export const TABLE = 'llm_traces' as Column;
+/** Pseudo-field of the `search` operator: the combined vector. */
+export const CONTENT_FIELD = 'content';
+/** Prefix of JSON key paths into `attributes`. */
+export const ATTRIBUTES_PREFIX = 'attributes.';
+
+/** Leaf operators of the filter DSL, in documentation order. */
+export const OPERATORS = [
+  'eq', 'ne', 'gt', 'gte', 'lt', 'lte', 'in', 'not_in',
+  'contains', 'not_contains', 'starts_with', 'ends_with', 'regex', 'search',
+] as const;
+export type Operator = (typeof OPERATORS)[number];
+
+const EQUALITY: readonly Operator[] = ['eq', 'ne', 'in', 'not_in'];
+const ORDERING: readonly Operator[] = ['gt', 'gte', 'lt', 'lte'];
+const TEXT_MATCH: readonly Operator[] = ['contains', 'not_contains', 'starts_with', 'ends_with', 'regex'];
+
+/** Operators each field type accepts; anything else is a 400 naming the operator and field. */
+export const OPERATORS_BY_TYPE: Readonly<Record<FieldType, readonly Operator[]>> = {
+  text: [...EQUALITY, ...TEXT_MATCH, 'search'],
+  integer: [...EQUALITY, ...ORDERING],
+  decimal: [...EQUALITY, ...ORDERING],
+  timestamp: [...EQUALITY, ...ORDERING],
+  tags: [...EQUALITY, 'contains', 'not_contains'],
+  attributes: [...EQUALITY, ...ORDERING, ...TEXT_MATCH],
+};
+
+/** Fields accepted by sort_by (each has an index-friendly keyset). */
+export const SORT_FIELDS: readonly FieldDef[] = FIELDS.filter((f) => f.sortable);
 
 /** JSON schema of one span as returned by the API (costs as exact-decimal numbers). */
 export function spanJsonSchema(): Record<string, unknown> {

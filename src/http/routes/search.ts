@@ -1,0 +1,65 @@
+// POST /api/v1/traces/search: the filter DSL. The body's top level is checked by
+// its JSON schema; the filter tree by the DSL validator (which reports JSON
+// paths and enforces the size limits without recursion).
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { searchRequestFromBody, MAX_LIMIT, type SearchBody, type SearchRequest } from '../../query/request.js';
+import { executeSearch } from '../../storage/search.js';
+import { success } from '../envelope.js';
+
+export interface SearchRoutesOptions {
+  cursorKey: Uint8Array;
+}
+
+/** One page of spans; only declared fields leave, so hidden sort columns never do. */
+export const spanPageSchema = {
+  type: 'object',
+  properties: {
+    status: { type: 'string' },
+    data: { type: 'array', items: { $ref: 'Span#' } },
+    pagination: { $ref: 'Pagination#' },
+    meta: { $ref: 'Meta#' },
+  },
+} as const;
+
+/** Runs a normalized request and wraps it in the envelope; shared by the list and search routes. */
+export async function respondWithPage(app: FastifyInstance, request: FastifyRequest, req: SearchRequest, cursorKey: Uint8Array) {
+  const page = await executeSearch(app.driver, req, { cursorKey });
+  return success(request, page.rows, {
+    pagination: { cursor: page.cursor, has_more: page.hasMore, limit: req.limit, total: null },
+    cached: false,
+  });
+}
+
+const nullableString = (maxLength: number) => ({ type: ['string', 'null'], maxLength });
+
+export default async function searchRoutes(app: FastifyInstance, opts: SearchRoutesOptions) {
+  app.post<{ Body: SearchBody }>(
+    '/traces/search',
+    {
+      schema: {
+        tags: ['traces'],
+        summary: 'Search spans with the filter DSL (AND/OR/NOT trees of field conditions), keyset-paginated',
+        security: [{ bearerAuth: [] }],
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            filter: {
+              type: ['object', 'null'],
+              description: 'A condition {field, operator, value} or a group {operator: AND|OR|NOT, filters: [...]}; see docs/api.md',
+            },
+            sort_by: { type: 'string', maxLength: 64 },
+            sort_desc: { type: 'boolean' },
+            limit: { type: 'integer', minimum: 1, maximum: MAX_LIMIT },
+            fields: { type: 'array', maxItems: 64, items: { type: 'string', maxLength: 64 } },
+            cursor: nullableString(2048),
+            from: nullableString(64),
+            to: nullableString(64),
+          },
+        },
+        response: { 200: spanPageSchema },
+      },
+    },
+    async (request) => respondWithPage(app, request, searchRequestFromBody(request.body ?? {}, request.principal!), opts.cursorKey),
+  );
+}

@@ -1,0 +1,179 @@
+// AST -> SQL. The only place that turns user input into SQL text: identifiers
+// come from the field registry (the Column brand), values only through
+// SqlParams.append(), which owns `$n` numbering. The same AST always compiles
+// to byte-identical SQL and params (exact-SQL tests and cache keys rely on it).
+import type { FilterNode, NodeKind, PositiveOperator, PredicateNode, Scalar, Target } from './ast.js';
+import { COMBINED_VECTOR, type Column, type Operator } from './fields.js';
+
+/** Every parameter carries an explicit cast, so both engines type it the same way. */
+export type SqlCast =
+  | 'text' | 'bigint' | 'numeric' | 'timestamptz' | 'jsonb'
+  | 'text[]' | 'bigint[]' | 'numeric[]' | 'timestamptz[]' | 'jsonb[]';
+
+export class SqlParams {
+  readonly values: unknown[] = [];
+
+  append(value: unknown, cast: SqlCast): string {
+    this.values.push(value);
+    return `$${this.values.length}::${cast}`;
+  }
+}
+
+export interface CompiledSql {
+  readonly sql: string;
+  readonly params: readonly unknown[];
+}
+
+/** Compiles a filter on its own (tests, and callers that build no other SQL). */
+export function compileFilter(node: FilterNode): CompiledSql {
+  const params = new SqlParams();
+  return { sql: compileNode(node, params), params: params.values };
+}
+
+type Handlers = { [K in NodeKind]: (node: Extract<FilterNode, { kind: K }>, params: SqlParams) => string };
+
+const HANDLERS: Handlers = {
+  and: (n, p) => `(${n.children.map((c) => compileNode(c, p)).join(' AND ')})`,
+  or: (n, p) => `(${n.children.map((c) => compileNode(c, p)).join(' OR ')})`,
+  // Normalize pushes NOT down to predicates; this form keeps the compiler
+  // correct (two-valued) for an AST that skipped normalization.
+  not: (n, p) => `(${compileNode(n.child, p)}) IS NOT TRUE`,
+  predicate: (n, p) => compilePredicate(n, p),
+};
+
+/** Appends the filter's parameters to `params` and returns its SQL. */
+export function compileNode(node: FilterNode, params: SqlParams): string {
+  return (HANDLERS[node.kind] as (n: FilterNode, p: SqlParams) => string)(node, params);
+}
+
+// --- predicates ---------------------------------------------------------
+
+const C = 'COLLATE "C"';
+const CAST: Record<'text' | 'integer' | 'decimal' | 'timestamp', SqlCast> = {
+  text: 'text',
+  integer: 'bigint',
+  decimal: 'numeric',
+  timestamp: 'timestamptz',
+};
+const ORDER_SQL: Partial<Record<Operator, string>> = { gt: '>', gte: '>=', lt: '<', lte: '<=' };
+
+/** `%`, `_` and `\` match literally (backslash is ILIKE's default escape). */
+export function escapeLike(s: string): string {
+  return s.replace(/[\\%_]/g, '\\$&');
+}
+
+function likePattern(op: PositiveOperator, v: string): string {
+  const e = escapeLike(v);
+  return op === 'starts_with' ? `${e}%` : op === 'ends_with' ? `%${e}` : `%${e}%`;
+}
+
+interface Positive {
+  sql: string;
+  /** Null-test form (eq null): its negation is the opposite test, never unknown. */
+  nullTest?: string;
+}
+
+function compilePredicate(n: PredicateNode, params: SqlParams): string {
+  const pos = positive(n, params);
+  if (!n.negated) return pos.sql;
+  if (pos.nullTest !== undefined) return pos.nullTest;
+  // Two-valued NOT: a row whose positive test is unknown (NULL column, absent
+  // key, wrong JSON type) satisfies the negation.
+  return canBeUnknown(n.target) ? `(${pos.sql}) IS NOT TRUE` : `NOT (${pos.sql})`;
+}
+
+function canBeUnknown(t: Target): boolean {
+  return t.kind === 'attribute' || (t.kind === 'column' && t.field.nullable);
+}
+
+function positive(n: PredicateNode, params: SqlParams): Positive {
+  switch (n.target.kind) {
+    case 'content':
+      return { sql: `${COMBINED_VECTOR} @@ websearch_to_tsquery('english', ${params.append(n.value, 'text')})` };
+    case 'attribute':
+      return attributePredicate(n, attributeExpr(n.target.path, params), params);
+    case 'column': {
+      const f = n.target.field;
+      switch (f.type) {
+        case 'tags':
+          return { sql: tagsPredicate(f.column, n, params) };
+        case 'attributes':
+          throw new Error('attributes column needs a key path'); // rejected by validation
+        case 'text':
+          if (n.op === 'search') {
+            return { sql: `${f.vector ?? COMBINED_VECTOR} @@ websearch_to_tsquery('english', ${params.append(n.value, 'text')})` };
+          }
+          return scalarPredicate(f.column, CAST.text, n, params);
+        default:
+          return scalarPredicate(f.column, CAST[f.type], n, params);
+      }
+    }
+  }
+}
+
+function scalarPredicate(col: Column, cast: SqlCast, n: PredicateNode, params: SqlParams): Positive {
+  const v = n.value;
+  switch (n.op) {
+    case 'eq':
+      if (v === null) return { sql: `${col} IS NULL`, nullTest: `${col} IS NOT NULL` };
+      return { sql: `${col} = ${params.append(v, cast)}` };
+    case 'in':
+      return { sql: `${col} = ANY(${params.append(v, `${cast}[]` as SqlCast)})` };
+    case 'contains':
+    case 'starts_with':
+    case 'ends_with':
+      // C collation: ASCII-only case folding, identical on every engine and locale.
+      return { sql: `${col} ${C} ILIKE ${params.append(likePattern(n.op, v as string), 'text')}` };
+    case 'regex':
+      return { sql: `${col} ${C} ~ ${params.append(v, 'text')}` };
+    default: {
+      const cmp = ORDER_SQL[n.op];
+      if (!cmp) throw new Error(`operator ${n.op} has no scalar form`);
+      return { sql: `${col} ${cmp} ${params.append(v, cast)}` };
+    }
+  }
+}
+
+function tagsPredicate(col: Column, n: PredicateNode, params: SqlParams): string {
+  const values = Array.isArray(n.value) ? n.value : [n.value];
+  // in: holds at least one of the values; eq / contains: holds all of them.
+  return n.op === 'in' ? `${col} && ${params.append(values, 'text[]')}` : `${col} @> ${params.append(values, 'text[]')}`;
+}
+
+/** `attributes -> $a -> $b`: object keys only; an array or scalar on the way yields NULL. */
+function attributeExpr(path: readonly string[], params: SqlParams): string {
+  return `(attributes${path.map((k) => ` -> ${params.append(k, 'text')}`).join('')})`;
+}
+
+function attributePredicate(n: PredicateNode, expr: string, params: SqlParams): Positive {
+  const v = n.value;
+  switch (n.op) {
+    case 'eq':
+      if (v === null) {
+        // An absent key and a JSON null are both "null".
+        const base = `coalesce(${expr}, 'null'::jsonb)`;
+        return { sql: `${base} = 'null'::jsonb`, nullTest: `${base} <> 'null'::jsonb` };
+      }
+      // jsonb equality is typed: 1 = 1.0, but "1" <> 1 and "true" <> true.
+      return { sql: `${expr} = ${params.append(JSON.stringify(v), 'jsonb')}` };
+    case 'in':
+      return { sql: `${expr} = ANY(${params.append((v as Scalar[]).map((x) => JSON.stringify(x)), 'jsonb[]')})` };
+    case 'contains':
+    case 'starts_with':
+    case 'ends_with':
+      return {
+        sql: `CASE WHEN jsonb_typeof(${expr}) = 'string' THEN (${expr} #>> '{}') ${C} ILIKE ${params.append(likePattern(n.op, v as string), 'text')} END`,
+      };
+    case 'regex':
+      return { sql: `CASE WHEN jsonb_typeof(${expr}) = 'string' THEN (${expr} #>> '{}') ${C} ~ ${params.append(v, 'text')} END` };
+    default: {
+      const cmp = ORDER_SQL[n.op];
+      if (!cmp) throw new Error(`operator ${n.op} has no attribute form`);
+      // CASE, not AND: PostgreSQL does not promise to evaluate AND left to right,
+      // and casting a non-number to numeric would fail the whole query.
+      return {
+        sql: `CASE WHEN jsonb_typeof(${expr}) = 'number' THEN (${expr})::numeric ${cmp} ${params.append(String(v), 'numeric')} END`,
+      };
+    }
+  }
+}

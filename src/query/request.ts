@@ -1,0 +1,196 @@
+// The normalized search request: what both endpoints turn their input into,
+// what the executor runs, and what the cursor binding and the cache key hash.
+// POST /traces/search and GET /traces build it here and nowhere else.
+import { hasPermission, projectScope, requirePermission, type Principal } from '../auth/principal.js';
+import { badRequest, forbidden } from '../errors.js';
+import type { FilterNode, Scalar } from './ast.js';
+import { FIELDS, SORT_FIELDS, lookupField, type FieldDef } from './fields.js';
+import { normalize } from './normalize.js';
+import { parseTimeBound } from './time.js';
+import { echo, validateFilter } from './validate.js';
+
+export const DEFAULT_LIMIT = 50;
+export const MAX_LIMIT = 1000;
+
+export interface SearchRequest {
+  /** Normalized filter (negation normal form, flattened), or null for "everything". */
+  readonly filter: FilterNode | null;
+  readonly sort: { readonly field: FieldDef; readonly desc: boolean };
+  readonly limit: number;
+  /** Output columns, in registry order, already limited to what the caller may see. */
+  readonly fields: readonly FieldDef[];
+  /** ts >= from and ts < to; ISO or relative (`now-1h`) as requested. */
+  readonly from: string | null;
+  readonly to: string | null;
+  readonly cursor: string | null;
+  /** Project ids the query is limited to; null = every project (admin). */
+  readonly scope: readonly string[] | null;
+}
+
+/** The POST body after its JSON schema check (top-level types are known). */
+export interface SearchBody {
+  filter?: unknown;
+  sort_by?: string;
+  sort_desc?: boolean;
+  limit?: number;
+  fields?: string[];
+  cursor?: string | null;
+  from?: string | null;
+  to?: string | null;
+}
+
+export function searchRequestFromBody(body: SearchBody, principal: Principal): SearchRequest {
+  requirePermission(principal, 'read:traces');
+  const filter = body.filter === undefined || body.filter === null ? null : normalize(validateFilter(body.filter, 'filter'));
+  return authorize(
+    {
+      filter,
+      sort: { field: sortField(body.sort_by, 'sort_by'), desc: body.sort_desc ?? true },
+      limit: body.limit ?? DEFAULT_LIMIT,
+      fields: outputFields(body.fields, principal),
+      from: timeBound(body.from, 'from'),
+      to: timeBound(body.to, 'to'),
+      cursor: body.cursor ?? null,
+      scope: projectScope(principal),
+    },
+    principal,
+  );
+}
+
+/** GET /traces query parameters after the querystring schema (all strings, no unknown keys). */
+export type ListQuery = Partial<Record<(typeof LIST_PARAMS)[number], string>>;
+
+export const LIST_PARAMS = [
+  'from', 'to', 'project_id', 'provider', 'model', 'status', 'environment', 'user_id', 'session_id',
+  'min_duration', 'max_duration', 'min_cost', 'max_cost', 'search', 'cursor', 'limit', 'sort_by', 'sort_order',
+] as const;
+
+// Query parameter -> [field, operator] of the DSL; the list endpoint is sugar over it.
+const LIST_FILTERS: ReadonlyArray<readonly [keyof ListQuery, string, string, 'text' | 'integer' | 'decimal']> = [
+  ['provider', 'provider', 'eq', 'text'],
+  ['model', 'model', 'eq', 'text'],
+  ['status', 'status_code', 'eq', 'text'],
+  ['environment', 'environment', 'eq', 'text'],
+  ['user_id', 'user_id', 'eq', 'text'],
+  ['session_id', 'session_id', 'eq', 'text'],
+  ['min_duration', 'duration_ms', 'gte', 'integer'],
+  ['max_duration', 'duration_ms', 'lte', 'integer'],
+  ['min_cost', 'total_cost_usd', 'gte', 'decimal'],
+  ['max_cost', 'total_cost_usd', 'lte', 'decimal'],
+  ['search', 'content', 'search', 'text'],
+];
+
+export function searchRequestFromQuery(q: ListQuery, principal: Principal): SearchRequest {
+  requirePermission(principal, 'read:traces');
+  const leaves: { field: string; operator: string; value: Scalar }[] = [];
+  for (const [param, field, operator, type] of LIST_FILTERS) {
+    const raw = q[param];
+    if (raw === undefined) continue;
+    leaves.push({ field, operator, value: type === 'text' ? raw : numberParam(raw, param, type) });
+  }
+  let limit = DEFAULT_LIMIT;
+  if (q.limit !== undefined) {
+    limit = /^\d{1,4}$/.test(q.limit) ? Number(q.limit) : 0;
+    if (limit < 1 || limit > MAX_LIMIT) throw badRequest(`query.limit must be an integer from 1 to ${MAX_LIMIT}`, { path: 'query.limit' });
+  }
+  const wire = leaves.length === 0 ? null : { operator: 'AND', filters: leaves };
+  return authorize(
+    {
+      filter: wire === null ? null : normalize(validateFilter(wire, 'query')),
+      sort: { field: sortField(q.sort_by, 'query.sort_by'), desc: (q.sort_order ?? 'desc') === 'desc' },
+      limit,
+      fields: outputFields(undefined, principal),
+      from: timeBound(q.from, 'query.from'),
+      to: timeBound(q.to, 'query.to'),
+      cursor: q.cursor ?? null,
+      scope: projectScope(principal, q.project_id === undefined ? undefined : [q.project_id]),
+    },
+    principal,
+  );
+}
+
+function numberParam(raw: string, param: string, type: 'integer' | 'decimal'): number {
+  const ok = type === 'integer' ? /^\d{1,15}$/.test(raw) : /^\d{1,15}(\.\d{1,10})?$/.test(raw);
+  if (!ok) throw badRequest(`query.${param} must be a non-negative ${type === 'integer' ? 'integer' : 'decimal number'}`, { path: `query.${param}` });
+  return Number(raw);
+}
+
+function sortField(name: string | undefined, path: string): FieldDef {
+  if (name === undefined) return lookupField('ts')!;
+  const f = SORT_FIELDS.find((s) => s.name === name);
+  if (!f) throw badRequest(`${path} must be one of ${SORT_FIELDS.map((s) => s.name).join(', ')} (got ${echo(name)})`, { path });
+  return f;
+}
+
+function timeBound(raw: string | null | undefined, path: string): string | null {
+  if (raw === undefined || raw === null) return null;
+  const bound = parseTimeBound(raw);
+  if (bound === null) throw badRequest(`${path} must be an ISO 8601 timestamp or now-<n><s|m|h|d|w> (got ${echo(raw)})`, { path });
+  return bound;
+}
+
+function outputFields(requested: readonly string[] | undefined, principal: Principal): readonly FieldDef[] {
+  const canReadCosts = hasPermission(principal, 'read:costs');
+  if (requested === undefined) return canReadCosts ? FIELDS : FIELDS.filter((f) => !f.cost);
+  const wanted = new Set<string>();
+  requested.forEach((name, i) => {
+    const f = lookupField(name);
+    if (!f) throw badRequest(`fields[${i}] is not a known field: ${echo(name)}`, { path: `fields[${i}]` });
+    if (f.cost && !canReadCosts) throw forbidden(`Field '${f.name}' needs the 'read:costs' permission`);
+    wanted.add(f.name);
+  });
+  return FIELDS.filter((f) => wanted.has(f.name));
+}
+
+/** Filtering or sorting on a cost reveals it as surely as returning it. */
+function authorize(req: SearchRequest, principal: Principal): SearchRequest {
+  if (hasPermission(principal, 'read:costs')) return req;
+  if (req.sort.field.cost) throw forbidden(`Sorting by '${req.sort.field.name}' needs the 'read:costs' permission`);
+  const stack: FilterNode[] = req.filter ? [req.filter] : [];
+  while (stack.length) {
+    const n = stack.pop()!;
+    if (n.kind === 'predicate') {
+      if (n.target.kind === 'column' && n.target.field.cost) {
+        throw forbidden(`Filtering on '${n.target.field.name}' needs the 'read:costs' permission`);
+      }
+    } else if (n.kind === 'not') stack.push(n.child);
+    else stack.push(...n.children);
+  }
+  return req;
+}
+
+/**
+ * Canonical text of what decides the result set and its order: filter, sort,
+ * time bounds as requested, and the tenant scope. Cursors are bound to its
+ * hash; a cache key is this plus limit and fields (see requestKey).
+ */
+export function canonicalQuery(req: SearchRequest): string {
+  return JSON.stringify([
+    req.filter === null ? null : canonicalFilter(req.filter),
+    req.sort.field.name,
+    req.sort.desc,
+    req.from,
+    req.to,
+    req.scope,
+  ]);
+}
+
+/** Everything that decides the response of a first page (no cursor). */
+export function requestKey(req: SearchRequest): string {
+  return JSON.stringify([canonicalQuery(req), req.limit, req.fields.map((f) => f.name)]);
+}
+
+function canonicalFilter(n: FilterNode): unknown {
+  switch (n.kind) {
+    case 'and':
+    case 'or':
+      return [n.kind, n.children.map(canonicalFilter)];
+    case 'not':
+      return ['not', canonicalFilter(n.child)];
+    case 'predicate': {
+      const t = n.target;
+      const target = t.kind === 'column' ? t.field.name : t.kind === 'attribute' ? ['attributes', ...t.path] : 'content';
+      return ['p', target, n.op, n.negated, n.value];
+    }
+  }
+}
