@@ -180,6 +180,28 @@ export function requestKey(req: SearchRequest): string {
   return JSON.stringify([canonicalQuery(req), req.limit, req.fields.map((f) => f.name)]);
 }
 
+/**
+ * The filter's shape with every value left out: fields, operators, nesting.
+ * Labels slow-query log lines without leaking what anyone searched for.
+ */
+export function filterShapeOf(req: SearchRequest): string {
+  const strip = (n: FilterNode): string => {
+    switch (n.kind) {
+      case 'and':
+      case 'or':
+        return `${n.kind}(${n.children.map(strip).join(',')})`;
+      case 'not':
+        return `not(${strip(n.child)})`;
+      case 'predicate': {
+        const t = n.target;
+        const target = t.kind === 'column' ? t.field.name : t.kind === 'attribute' ? 'attributes.*' : 'content';
+        return `${n.negated ? '!' : ''}${target}:${n.op}`;
+      }
+    }
+  };
+  return `${req.filter === null ? 'all' : strip(req.filter)} sort=${req.sort.field.name}`;
+}
+
 function canonicalFilter(n: FilterNode): unknown {
   switch (n.kind) {
     case 'and':

@@ -22,6 +22,10 @@ export interface SearchContext {
   /** Clock for relative time bounds (tests pin it). */
   now?: number;
   signal?: AbortSignal;
+  /** For the slow-query log and metrics: never values. */
+  requestId?: string;
+  shape?: string;
+  kind?: 'search' | 'list';
 }
 
 export interface SearchPage {
@@ -104,7 +108,12 @@ export async function executeSearch(db: Queryable, req: SearchRequest, ctx: Sear
     };
   }
   const { sql, params } = buildPageSql(req, bounds, after);
-  const res = await db.query<SpanRow>(sql, params, { kind: 'search', signal: ctx.signal });
+  const res = await db.query<SpanRow>(sql, params, {
+    kind: ctx.kind ?? 'search',
+    signal: ctx.signal,
+    requestId: ctx.requestId,
+    shape: ctx.shape,
+  });
   const hasMore = res.rows.length > req.limit;
   const rows = hasMore ? res.rows.slice(0, req.limit) : res.rows;
   let cursor: string | null = null;

@@ -12,14 +12,6 @@ import { bearer, buildTestApp } from '../helpers/app.js';
 import { openBackend, type Backend } from '../helpers/backends.js';
 import { exportedNames, promqlMetricNames } from '../helpers/prometheus.js';
 
-/**
- * Metrics used by rules/dashboard whose owning module is developed separately
- * and may not be part of this build yet. Each entry is allowed to be missing
- * from /metrics; remove it once its module is merged, so the check becomes strict.
- */
-const PENDING_MODULE_METRICS: Record<string, string> = {
-  cache_requests_total: 'defined by the result cache module (src/cache) on the default registry',
-};
 
 /** The `expr:` values of a Prometheus rules file (single-line or block scalars). */
 function ruleExpressions(yaml: string): string[] {
@@ -94,7 +86,7 @@ describe('metric names in alert rules and dashboard', () => {
     for (const name of ['http_request_duration_seconds_bucket', 'http_requests_total', 'db_pool_waiting_clients', 'tracelens_up', 'cache_requests_total']) {
       expect(used).toContain(name);
     }
-    const missing = [...used].filter((n) => !exported.has(n) && !(n in PENDING_MODULE_METRICS));
+    const missing = [...used].filter((n) => !exported.has(n));
     expect(missing, `used by alerts.yml but not exported by /metrics`).toEqual([]);
   });
 
@@ -108,20 +100,11 @@ describe('metric names in alert rules and dashboard', () => {
       const m = q && /^label_values\(\s*([a-zA-Z_:][a-zA-Z0-9_:]*)/.exec(q);
       if (m) used.add(m[1]!);
     }
-    const missing = [...used].filter((n) => !exported.has(n) && !(n in PENDING_MODULE_METRICS));
+    const missing = [...used].filter((n) => !exported.has(n));
     expect(missing, `queried by the dashboard but not exported by /metrics`).toEqual([]);
     // The panels the operations guide describes are there.
     for (const name of ['http_requests_total', 'http_request_duration_seconds_bucket', 'db_query_duration_seconds_bucket', 'db_pool_waiting_clients', 'ingest_spans_total', 'cache_requests_total', 'process_resident_memory_bytes', 'nodejs_eventloop_lag_p99_seconds']) {
       expect(used).toContain(name);
-    }
-  });
-
-  it('allows a missing metric only for a module that is really absent from this build', () => {
-    const used = new Set([...ruleExpressions(rulesYaml), ...dashboardExpressions(dashboard).map((e) => e.expr)].flatMap((e) => [...promqlMetricNames(e)]));
-    for (const name of Object.keys(PENDING_MODULE_METRICS)) {
-      expect(used, `${name} is allowed as pending but nothing uses it`).toContain(name);
-      // Once the owning module is merged its metric shows up and the allowance is stale.
-      if (exported.has(name)) console.warn(`${name} is exported now: remove it from PENDING_MODULE_METRICS`);
     }
   });
 

@@ -1,5 +1,7 @@
 // POST /api/v1/traces: ingest a batch of spans (docs/ingest.md).
 import type { FastifyInstance } from 'fastify';
+import { isAppError } from '../../errors.js';
+import { recordIngest } from '../../metrics/index.js';
 import { requirePermission } from '../../auth/principal.js';
 import { ingestBatch } from '../../ingest/ingest-batch.js';
 import { success } from '../envelope.js';
@@ -39,9 +41,22 @@ export default async function ingestRoutes(app: FastifyInstance) {
       },
     },
     async (request, reply) => {
-      const result = await ingestBatch(app.driver, request.principal!, request.body, app.config.maxBatchSpans);
+      let result;
+      try {
+        result = await ingestBatch(app.driver, request.principal!, request.body, app.config.maxBatchSpans);
+      } catch (err) {
+        // A batch the client must fix is rejected whole; a server-side failure is not a rejection.
+        if (isAppError(err) && err.statusCode < 500) recordIngest(0, 0, batchLength(request.body));
+        throw err;
+      }
+      recordIngest(result.new, result.duplicates, 0);
       reply.code(result.new > 0 ? 201 : 200);
       return success(request, result);
     },
   );
+}
+
+function batchLength(body: unknown): number {
+  const spans = Array.isArray(body) ? body : (body as { spans?: unknown } | null)?.spans;
+  return Array.isArray(spans) ? spans.length : 0;
 }

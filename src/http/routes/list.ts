@@ -38,6 +38,7 @@ export default async function listRoutes(app: FastifyInstance, opts: SearchRoute
         response: { 200: spanPageSchema },
       },
     },
-    async (request) => respondWithPage(app, request, searchRequestFromQuery(request.query, request.principal!), opts.cursorKey),
+    async (request, reply) =>
+      respondWithPage(app, request, reply, 'list', searchRequestFromQuery(request.query, request.principal!), opts.cursorKey),
   );
 }

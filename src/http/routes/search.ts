@@ -1,8 +1,8 @@
 // POST /api/v1/traces/search: the filter DSL. The body's top level is checked by
 // its JSON schema; the filter tree by the DSL validator (which reports JSON
 // paths and enforces the size limits without recursion).
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { searchRequestFromBody, MAX_LIMIT, type SearchBody, type SearchRequest } from '../../query/request.js';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { filterShapeOf, requestKey, searchRequestFromBody, MAX_LIMIT, type SearchBody, type SearchRequest } from '../../query/request.js';
 import { executeSearch } from '../../storage/search.js';
 import { success } from '../envelope.js';
 
@@ -21,13 +21,48 @@ export const spanPageSchema = {
   },
 } as const;
 
-/** Runs a normalized request and wraps it in the envelope; shared by the list and search routes. */
-export async function respondWithPage(app: FastifyInstance, request: FastifyRequest, req: SearchRequest, cursorKey: Uint8Array) {
-  const page = await executeSearch(app.driver, req, { cursorKey });
+/**
+ * Runs a normalized request and wraps it in the envelope; shared by the list
+ * and search routes. First pages go through the result cache; pages with a
+ * cursor never do (they are cheap keyset reads and would flood it).
+ */
+export async function respondWithPage(
+  app: FastifyInstance,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  kind: 'search' | 'list',
+  req: SearchRequest,
+  cursorKey: Uint8Array,
+) {
+  const principal = request.principal!;
+  const shared = app.config.cache.enabled && req.cursor === null;
+  const run = () =>
+    executeSearch(app.reader, req, {
+      cursorKey,
+      // A query several requests share (single flight) must outlive any one client.
+      signal: shared ? undefined : abortOnDisconnect(reply),
+      requestId: String(request.id),
+      shape: filterShapeOf(req),
+      kind,
+    });
+  const { value: page, cached } = await app.cache.wrap(
+    principal,
+    { kind, query: requestKey(req), from: req.from, to: req.to, cursor: req.cursor },
+    run,
+  );
   return success(request, page.rows, {
     pagination: { cursor: page.cursor, has_more: page.hasMore, limit: req.limit, total: null },
-    cached: false,
+    cached,
   });
+}
+
+/** Aborts when the client goes away before the response is written, cancelling its query. */
+function abortOnDisconnect(reply: FastifyReply): AbortSignal {
+  const controller = new AbortController();
+  reply.raw.once('close', () => {
+    if (!reply.raw.writableFinished) controller.abort();
+  });
+  return controller.signal;
 }
 
 const nullableString = (maxLength: number) => ({ type: ['string', 'null'], maxLength });
@@ -60,6 +95,7 @@ export default async function searchRoutes(app: FastifyInstance, opts: SearchRou
         response: { 200: spanPageSchema },
       },
     },
-    async (request) => respondWithPage(app, request, searchRequestFromBody(request.body ?? {}, request.principal!), opts.cursorKey),
+    async (request, reply) =>
+      respondWithPage(app, request, reply, 'search', searchRequestFromBody(request.body ?? {}, request.principal!), opts.cursorKey),
   );
 }
