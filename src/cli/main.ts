@@ -9,6 +9,8 @@ commands:
   migrate   apply pending schema migrations
   token     print a signed token: --sub U --role R --projects p1,p2 [--org O] [--permissions a,b] [--ttl 1h]
   seed      write realistic synthetic spans (tracelens seed --help)
+  doctor    check the database: indexes, query plans, statistics, vacuum [--json]
+  maintain  run the safe database fixes: REINDEX CONCURRENTLY invalid indexes, VACUUM (ANALYZE)
   help      this text
 `;
 
@@ -19,6 +21,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   migrate: async () => (await import('./migrate.js')).migrateCommand,
   token: async () => (await import('./token.js')).tokenCommand,
   seed: async () => (await import('./seed.js')).seedCommand,
+  doctor: async () => (await import('./doctor.js')).doctorCommand,
+  maintain: async () => (await import('./maintain.js')).maintainCommand,
 };
 
 export async function main(argv: string[]): Promise<void> {

@@ -1,0 +1,30 @@
+// tracelens maintain: runs the doctor's safe fixes (REINDEX CONCURRENTLY of
+// invalid indexes, VACUUM (ANALYZE)) and prints each statement it ran.
+import { loadConfig } from '../config.js';
+import { runMaintenance } from '../doctor/maintain.js';
+import { openAdminDriver } from '../doctor/admin-driver.js';
+import { parseFlags } from './args.js';
+
+const HELP = `usage: tracelens maintain
+
+Runs the safe fixes on the configured database, without blocking reads or writes:
+REINDEX INDEX CONCURRENTLY of every invalid index of llm_traces (dropping the
+leftovers of an interrupted concurrent rebuild first), then VACUUM (ANALYZE) llm_traces.
+`;
+
+export async function maintainCommand(argv: string[]): Promise<void> {
+  const flags = parseFlags(argv, { help: { type: 'boolean', short: 'h' } });
+  if (flags.help) {
+    process.stdout.write(HELP);
+    return;
+  }
+  const config = loadConfig();
+  // No statement timeout: a rebuild cancelled halfway leaves another invalid index behind.
+  const driver = await openAdminDriver(config, 0);
+  try {
+    const steps = await runMaintenance(driver, (s) => process.stdout.write(`${s.sql};  -- ${s.why} (${(s.ms / 1000).toFixed(1)} s)\n`));
+    process.stdout.write(`done: ${steps.length} statements\n`);
+  } finally {
+    await driver.close();
+  }
+}
