@@ -17,10 +17,11 @@ export const cacheHitRatio: CheckFamily = {
   postgresOnly: "the embedded engine's buffer cache lives in the process, its size is fixed and its counters restart with it",
   async run({ db }) {
     const r = (
-      await db.query<{ hit: number; read: number; heap_hit: number | null; heap_read: number | null; idx_hit: number | null; idx_read: number | null }>(
+      await db.query<{ hit: number; read: number; heap_hit: number | null; heap_read: number | null; idx_hit: number | null; idx_read: number | null; shared_buffers: string }>(
         `SELECT d.blks_hit::float8 AS hit, d.blks_read::float8 AS read,
                 t.heap_blks_hit::float8 AS heap_hit, t.heap_blks_read::float8 AS heap_read,
-                t.idx_blks_hit::float8 AS idx_hit, t.idx_blks_read::float8 AS idx_read
+                t.idx_blks_hit::float8 AS idx_hit, t.idx_blks_read::float8 AS idx_read,
+                current_setting('shared_buffers') AS shared_buffers
            FROM pg_stat_database d
            LEFT JOIN pg_statio_user_tables t ON t.relid = $1::regclass
           WHERE d.datname = current_database()`,
@@ -42,12 +43,12 @@ export const cacheHitRatio: CheckFamily = {
         {
           ...base,
           status: 'warn',
-          message: `only ${fmt(db_)} of block reads come from the buffer cache (want ${fmt(MIN_HIT_RATIO)} or more)`,
+          message: `only ${fmt(db_)} of block reads come from the buffer cache (want ${fmt(MIN_HIT_RATIO)} or more; shared_buffers is ${r.shared_buffers})`,
           details,
           fix:
-            "-- give PostgreSQL more memory for its cache (about 25 % of the server's RAM), then restart it:\n" +
+            "-- give PostgreSQL about 25 % of the server's RAM for its cache (values for an 8 GB server), then restart it:\n" +
             "ALTER SYSTEM SET shared_buffers = '2GB';\n" +
-            "-- and tell the planner how much the OS caches too (about 50-75 % of RAM):\n" +
+            "-- and tell the planner how much the OS caches on top (about 50-75 % of RAM):\n" +
             "ALTER SYSTEM SET effective_cache_size = '6GB';",
           data,
         },

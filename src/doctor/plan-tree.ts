@@ -44,7 +44,8 @@ export function describePlan(root: PlanNode): string[] {
   const label = (n: PlanNode) =>
     n['Node Type'] +
     (n['Index Name'] ? ` using ${n['Index Name']}` : '') +
-    (n['Relation Name'] ? ` on ${n['Relation Name']}` : '');
+    (n['Relation Name'] ? ` on ${n['Relation Name']}` : '') +
+    (n.Disabled ? ' (a disabled path: nothing else was possible)' : '');
   const walk = (n: PlanNode, depth: number) => {
     lines.push(`${'  '.repeat(depth)}${label(n)}`);
     n.Plans?.forEach((c) => walk(c, depth + 1));
