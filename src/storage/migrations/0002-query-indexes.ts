@@ -9,6 +9,8 @@
 // compiler emits `column COLLATE "C" ILIKE ...` (and `~`), and PostgreSQL only
 // uses an index whose collation is the expression's.
 export default /* sql */ `
+-- Index builds on a large table take minutes, far past a query's timeout.
+SET LOCAL statement_timeout = 0;
 SET LOCAL maintenance_work_mem = '256MB';
 
 -- Equality on the high-cardinality columns: a user's or a session's spans.
