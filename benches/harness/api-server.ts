@@ -30,7 +30,7 @@ export async function startApi(env: Record<string, string>): Promise<ApiServer> 
       ...process.env,
       HOST: '127.0.0.1',
       PORT: String(port),
-      LOG_LEVEL: 'warn',
+      LOG_LEVEL: 'error',
       DEMO_DATA: 'false',
       // The load generator is one client: per-caller limits would measure the limiter.
       RATE_LIMIT_ADMIN: '1000000000',
