@@ -7,7 +7,7 @@
 # base_url: default http://127.0.0.1:8080; jwt_token: default $TRACELENS_TOKEN
 #
 # With wrk installed (Debian package `wrk`) each shape runs through wrk
-# (WRK_THREADS, WRK_CONNECTIONS, WRK_DURATION; defaults 2, 8, 10s). The
+# (WRK_BIN, WRK_THREADS, WRK_CONNECTIONS, WRK_DURATION; defaults wrk, 2, 8, 10s). The
 # `cache` suite runs the simple equality query against a server with its
 # cache on, so every request after the first is a hit. Without wrk it runs
 # the Node harness against the same server (benches/run.ts --base-url).
@@ -30,7 +30,8 @@ if [[ -z "$token" ]]; then
   exit 2
 fi
 
-if ! command -v wrk >/dev/null 2>&1; then
+wrk_bin="${WRK_BIN:-wrk}"
+if ! command -v "$wrk_bin" >/dev/null 2>&1; then
   echo "wrk not found (apt-get install wrk); using the Node harness" >&2
   node_suite="$suite"
   [[ "$suite" == "cache" ]] && node_suite="simple"
@@ -53,7 +54,7 @@ wrk.body = $body
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Authorization"] = "Bearer $token"
 LUA
-  out="$(wrk -t"$threads" -c"$connections" -d"$duration" --latency -s "$work/post.lua" "$base_url/api/v1/traces/search")"
+  out="$("$wrk_bin" -t"$threads" -c"$connections" -d"$duration" --latency -s "$work/post.lua" "$base_url/api/v1/traces/search")"
   rps="$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")"
   p50="$(awk '$1 == "50%" {print $2}' <<<"$out")"
   p90="$(awk '$1 == "90%" {print $2}' <<<"$out")"
