@@ -62,14 +62,26 @@ function sortKeyExpr(f: FieldDef): string {
   return f.column;
 }
 
+/**
+ * One project is an equality, not `= ANY(array)`: PostgreSQL 15 reads an index
+ * in order only for an equality on its leading column, so `project_id = ANY`
+ * would sort the whole project instead of stopping after one page.
+ */
+function scopeSql(scope: readonly string[], params: SqlParams): string {
+  return scope.length === 1 ? `project_id = ${params.append(scope[0], 'text')}` : `project_id = ANY(${params.append(scope, 'text[]')})`;
+}
+
 export function buildPageSql(req: SearchRequest, bounds: PageBounds, after: KeysetPosition | null): CompiledSql {
   const params = new SqlParams();
   const where: string[] = [];
-  if (req.scope !== null) where.push(`project_id = ANY(${params.append(req.scope, 'text[]')})`);
+  if (req.scope !== null) where.push(scopeSql(req.scope, params));
   if (bounds.from !== null) where.push(`ts >= ${params.append(bounds.from, 'timestamptz')}`);
   if (bounds.to !== null) where.push(`ts < ${params.append(bounds.to, 'timestamptz')}`);
   if (req.filter !== null) where.push(compileNode(req.filter, params));
   const f = req.sort.field;
+  // NULLS LAST only where NULLs exist: on a NOT NULL key it changes nothing in
+  // the result, but it no longer matches the (ts DESC, id DESC) indexes, whose
+  // DESC means NULLS FIRST, and every page would sort the whole match set.
   const dir = req.sort.desc ? 'DESC' : 'ASC';
   const cmp = req.sort.desc ? '<' : '>';
   if (after !== null) {
@@ -86,7 +98,7 @@ export function buildPageSql(req: SearchRequest, bounds: PageBounds, after: Keys
   const sql =
     `SELECT ${selectList(req.fields)}, ${sortKeyExpr(f)} AS ${SORT_KEY}, ${ID_COLUMN} AS ${ROW_ID} FROM ${TABLE}` +
     (where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '') +
-    ` ORDER BY ${sortExpr(f)} ${dir} NULLS LAST, ${ID_COLUMN} ${dir} LIMIT ${limit}`;
+    ` ORDER BY ${sortExpr(f)} ${dir}${f.nullable ? ' NULLS LAST' : ''}, ${ID_COLUMN} ${dir} LIMIT ${limit}`;
   return { sql, params: params.values };
 }
 
@@ -127,9 +139,12 @@ export async function executeSearch(db: Queryable, req: SearchRequest, ctx: Sear
       t: bounds.to,
     });
   }
+  // Newest property first: deleting an object's last-added property rolls
+  // its shape back, any other order turns every row into a slow dictionary
+  // object just before it is serialized.
   for (const r of rows) {
-    delete r[SORT_KEY];
     delete r[ROW_ID];
+    delete r[SORT_KEY];
   }
   return { rows, cursor, hasMore };
 }

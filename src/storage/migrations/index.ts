@@ -1,9 +1,13 @@
 // Ordered list of schema migrations. Append only: never edit a shipped one.
 import m0001 from './0001-init.js';
+import m0002 from './0002-query-indexes.js';
 
 export interface Migration {
   readonly id: string;
   readonly sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [{ id: '0001-init', sql: m0001 }];
+export const MIGRATIONS: readonly Migration[] = [
+  { id: '0001-init', sql: m0001 },
+  { id: '0002-query-indexes', sql: m0002 },
+];

@@ -1,0 +1,196 @@
+// npm run bench: the latency table at 1M rows, every query type in its
+// common, rare and no-match variants, cold (cache off) through the real API,
+// next to the raw database floor for the same SQL at the same concurrency;
+// then the warm cache suite and, on request, the frozen-Redis suite.
+// Writes benches/results/<timestamp>.json and .md. See benches/README.md.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { mintToken } from '../src/auth/tokens.js';
+import { QUERY_TYPES, queryShapes, resolveShapeValues, shapeOf, type QueryShape, type ShapeValues } from '../src/perf/query-shapes.js';
+import { startApi, type ApiServer } from './harness/api-server.js';
+import { BENCH_DATABASE_URL, BENCH_PROJECT } from './harness/bench-db.js';
+import { prepareDatabase } from './harness/prepare.js';
+import { runFloor } from './harness/floor.js';
+import { runLoad } from './harness/load.js';
+import { redisFrozenSuite, type RedisFrozenResult } from './harness/redis-frozen.js';
+import { markdownReport, type CaseResult, type CacheResult } from './harness/report.js';
+import { benchClaims, shapeSql, type BenchScope } from './harness/shape-sql.js';
+import type { LatencySummary } from './harness/stats.js';
+import { ENDPOINT_BOUNDS, TARGETS, WARM_CACHE_MIN_RATIO } from './harness/targets.js';
+
+const SUITES = [...QUERY_TYPES, 'cache', 'redis-frozen', 'all'] as const;
+const HELP = `usage: tsx benches/run.ts [options]
+
+  --suite S         ${SUITES.join(', ')} (default all = every query type + cache; redis-frozen only when named)
+                    several as a comma list: --suite simple,cache,redis-frozen
+  --duration S      seconds of load per case (default 5)
+  --floor-duration S  seconds of the raw-database floor per case (default 3)
+  --connections N   concurrent connections, API and floor alike (default 8)
+  --scope admin|project   admin sees every project; project = a viewer of ${BENCH_PROJECT} (default admin)
+  --rows N          spans the database must hold; seeded when it has fewer (default 1000000)
+  --base-url URL    an already running API (no child server; cache suites need their own servers and are skipped)
+  --token JWT       token for --base-url (default: minted with JWT_SECRET)
+  --out DIR         results directory (default benches/results)
+
+  DATABASE_URL      benchmark database (default ${BENCH_DATABASE_URL})
+`;
+
+const { values: f } = parseArgs({
+  options: {
+    suite: { type: 'string', default: 'all' },
+    duration: { type: 'string', default: '5' },
+    'floor-duration': { type: 'string', default: '3' },
+    connections: { type: 'string', default: '8' },
+    scope: { type: 'string', default: 'admin' },
+    rows: { type: 'string', default: '1000000' },
+    'base-url': { type: 'string' },
+    token: { type: 'string' },
+    out: { type: 'string', default: 'benches/results' },
+    help: { type: 'boolean', short: 'h' },
+  },
+});
+if (f.help) {
+  process.stdout.write(HELP);
+  process.exit(0);
+}
+const suites = new Set(f.suite!.split(',').flatMap((s) => (s === 'all' ? [...QUERY_TYPES, 'cache'] : [s])));
+for (const s of suites) {
+  if (!(SUITES as readonly string[]).includes(s)) {
+    process.stderr.write(`unknown suite ${s}\n\n${HELP}`);
+    process.exit(2);
+  }
+}
+const num = (name: string, raw: string | undefined) => {
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0) {
+    process.stderr.write(`--${name} must be a positive number\n`);
+    process.exit(2);
+  }
+  return n;
+};
+const durationS = num('duration', f.duration);
+const floorS = num('floor-duration', f['floor-duration']);
+const connections = Math.round(num('connections', f.connections));
+const scope: BenchScope = f.scope === 'project' ? [BENCH_PROJECT] : null;
+const dbUrl = process.env.DATABASE_URL ?? BENCH_DATABASE_URL;
+const secret = process.env.JWT_SECRET ?? 'tracelens-benchmark-secret-not-for-production-use';
+
+const log = (msg: string) => process.stderr.write(`${msg}\n`);
+
+async function token(): Promise<string> {
+  if (f.token) return f.token;
+  const c = benchClaims(scope) as { sub: string; role: 'admin' | 'viewer'; projects?: string[] };
+  return mintToken(secret, { sub: c.sub, role: c.role, projects: c.projects, ttlS: 6 * 3600 });
+}
+
+/** Checks the API answers the shape with the rows the floor SQL returns, then loads it. */
+async function loadShape(server: { baseUrl: string }, jwt: string, shape: QueryShape, bodies?: string[]): Promise<LatencySummary & { statuses: Record<string, number> }> {
+  const body = JSON.stringify(shape.body);
+  const res = await fetch(`${server.baseUrl}/api/v1/traces/search`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${jwt}`, 'content-type': 'application/json' },
+    body,
+  });
+  if (!res.ok) throw new Error(`${shape.type}/${shape.variant}: the API answered ${res.status}: ${(await res.text()).slice(0, 300)}`);
+  return runLoad(
+    { url: `${server.baseUrl}/api/v1/traces/search`, method: 'POST', headers: { authorization: `Bearer ${jwt}` }, bodies: bodies ?? [body] },
+    connections,
+    durationS,
+  );
+}
+
+async function coldCase(server: ApiServer | { baseUrl: string }, jwt: string, shape: QueryShape): Promise<CaseResult> {
+  const http = await loadShape(server, jwt, shape);
+  const floor = await runFloor(dbUrl, [shapeSql(shape, scope)], connections, floorS);
+  const t = TARGETS[shape.type];
+  const pass = http.errors === 0 && http.p95 <= t.p95 && http.p99 <= t.p99 && http.p95 <= ENDPOINT_BOUNDS.p95 && http.p99 <= ENDPOINT_BOUNDS.p99;
+  const result: CaseResult = { type: shape.type, variant: shape.variant, index: shape.index, note: shape.note, http, floor, ratio: round(http.rps / floor.rps), pass };
+  log(`  ${shape.type}/${shape.variant}: p50 ${http.p50} p95 ${http.p95} p99 ${http.p99} ms, ${http.rps} req/s (floor ${floor.rps} req/s, p95 ${floor.p95} ms) ${pass ? 'PASS' : 'FAIL'}`);
+  return result;
+}
+
+const round = (n: number) => Math.round(n * 100) / 100;
+
+async function main(): Promise<void> {
+  const started = new Date();
+  const dbInfo = await prepareDatabase(dbUrl, Number(f.rows), log);
+  const values: ShapeValues = await (async () => {
+    const client = new pg.Client({ connectionString: dbUrl });
+    await client.connect();
+    try {
+      return await resolveShapeValues({ query: async (sql, params) => client.query(sql, params as unknown[]) as never });
+    } finally {
+      await client.end();
+    }
+  })();
+  log(`shape values: rare users ${values.rareUsers.join(', ')}; rare word ${values.rareWord}`);
+  const jwt = await token();
+  const types = QUERY_TYPES.filter((t) => suites.has(t));
+  const cases: CaseResult[] = [];
+  let cache: CacheResult | null = null;
+  let redisFrozen: RedisFrozenResult | null = null;
+  const poolEnv = { DB_POOL_MAX: String(Math.max(connections, 2)), DB_POOL_MIN: String(Math.min(connections, 5)) };
+
+  const cold: ApiServer | { baseUrl: string; stop?: undefined } =
+    f['base-url'] !== undefined ? { baseUrl: f['base-url'] } : await startApi({ DATABASE_URL: dbUrl, JWT_SECRET: secret, CACHE_ENABLED: 'false', ...poolEnv });
+  try {
+    // Warm-up: connections opened, code paths compiled, hot pages cached.
+    await loadShape(cold, jwt, shapeOf('simple', 'common', values));
+    for (const type of types) {
+      log(`suite ${type}`);
+      for (const shape of queryShapes(values).filter((s) => s.type === type)) cases.push(await coldCase(cold, jwt, shape));
+    }
+    if (suites.has('cache') && f['base-url'] === undefined) {
+      log('suite cache');
+      const shape = shapeOf('simple', 'common', values);
+      const coldRun = await loadShape(cold, jwt, shape);
+      const warmServer = await startApi({ DATABASE_URL: dbUrl, JWT_SECRET: secret, CACHE_ENABLED: 'true', ...poolEnv });
+      try {
+        const warmRun = await loadShape(warmServer, jwt, shape);
+        const ratio = round(warmRun.rps / coldRun.rps);
+        cache = { query: 'provider eq openai, limit 50', cold: coldRun, warm: warmRun, ratio, pass: ratio >= WARM_CACHE_MIN_RATIO };
+        log(`  cold ${coldRun.rps} req/s, warm ${warmRun.rps} req/s: ${ratio}x ${cache.pass ? 'PASS' : 'FAIL'}`);
+      } finally {
+        await warmServer.stop();
+      }
+    }
+  } finally {
+    await cold.stop?.();
+  }
+  if (suites.has('redis-frozen') && f['base-url'] === undefined) {
+    log('suite redis-frozen');
+    redisFrozen = await redisFrozenSuite({ dbUrl, secret, jwt, env: poolEnv, connections, durationS, log });
+  }
+
+  const report = {
+    started: started.toISOString(),
+    finished: new Date().toISOString(),
+    command: `tsx benches/run.ts ${process.argv.slice(2).join(' ')}`.trim(),
+    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version, ...dbInfo },
+    settings: { durationS, floorS, connections, scope: scope === null ? 'admin' : `project ${BENCH_PROJECT}`, apiPoolMax: poolEnv.DB_POOL_MAX },
+    values,
+    cases,
+    cache,
+    redisFrozen,
+  };
+  mkdirSync(f.out!, { recursive: true });
+  const stamp = started.toISOString().replace(/[:.]/g, '-');
+  const md = markdownReport(report);
+  writeFileSync(`${f.out}/${stamp}.json`, JSON.stringify(report, null, 2));
+  writeFileSync(`${f.out}/${stamp}.md`, md);
+  process.stdout.write(md);
+  log(`\nwritten: ${f.out}/${stamp}.json and .md`);
+  const failed = cases.some((c) => !c.pass) || (cache !== null && !cache.pass);
+  process.exitCode = failed ? 1 : 0;
+}
+
+void (async () => {
+  try {
+    await main();
+  } catch (err) {
+    log(`bench failed: ${err instanceof Error ? err.message : String(err)}`);
+    process.exitCode = 2;
+  }
+})();

@@ -1,0 +1,41 @@
+// The page SQL must keep the shape the time indexes can serve: see
+// docs/performance.md ("Ordering the index can deliver").
+import { describe, expect, it } from 'vitest';
+import { queryShapes, QUERY_TYPES, VARIANTS } from '../../src/perf/query-shapes.js';
+import { searchRequestFromBody } from '../../src/query/request.js';
+import { buildPageSql } from '../../src/storage/search.js';
+import { principal } from '../helpers/principal.js';
+
+const admin = principal('admin', 'all');
+const page = (body: Parameters<typeof searchRequestFromBody>[0], p = admin) => buildPageSql(searchRequestFromBody(body, p), { from: null, to: null }, null);
+
+describe('page SQL', () => {
+  it('orders a NOT NULL key without NULLS LAST, so (ts DESC, id DESC) indexes match it', () => {
+    expect(page({}).sql).toMatch(/ ORDER BY ts DESC, id DESC LIMIT \$1::bigint$/);
+    expect(page({ sort_desc: false }).sql).toMatch(/ ORDER BY ts ASC, id ASC LIMIT/);
+    expect(page({ sort_by: 'duration_ms' }).sql).toMatch(/ ORDER BY duration_ms DESC, id DESC LIMIT/);
+  });
+
+  it('keeps NULLS LAST on nullable keys', () => {
+    expect(page({ sort_by: 'ttft_ms' }).sql).toMatch(/ ORDER BY ttft_ms DESC NULLS LAST, id DESC LIMIT/);
+    expect(page({ sort_by: 'model', sort_desc: false }).sql).toMatch(/ ORDER BY model COLLATE "C" ASC NULLS LAST, id ASC LIMIT/);
+  });
+
+  it('scopes one project by equality and several by ANY', () => {
+    const one = page({}, principal('viewer', ['p1']));
+    expect(one.sql).toContain('WHERE project_id = $1::text ORDER BY');
+    expect(one.params[0]).toBe('p1');
+    const two = page({}, principal('viewer', ['p1', 'p2']));
+    expect(two.sql).toContain('WHERE project_id = ANY($1::text[]) ORDER BY');
+    expect(two.params[0]).toEqual(['p1', 'p2']);
+    expect(page({}).sql).not.toContain(' WHERE ');
+  });
+});
+
+describe('benchmark query shapes', () => {
+  it('cover every query type in every variant, each a valid search body', () => {
+    const shapes = queryShapes();
+    expect(shapes.map((s) => `${s.type}/${s.variant}`)).toEqual(QUERY_TYPES.flatMap((t) => VARIANTS.map((v) => `${t}/${v}`)));
+    for (const s of shapes) expect(() => page(s.body)).not.toThrow();
+  });
+});
