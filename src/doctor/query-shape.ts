@@ -9,7 +9,13 @@ export interface QueryShape {
   readonly expectIndex?: string | RegExp;
   /**
    * The caller's projects. Absent: the project of the most recent span, so the
-   * plan is the one a tenant's request gets (scoped by project_id).
+   * plan is the one a tenant's request gets (scoped by project_id). null: an
+   * admin over every project.
    */
-  readonly projects?: readonly string[];
+  readonly projects?: readonly string[] | null;
+  /**
+   * A value most rows carry: walking a time-ordered index and filtering is the
+   * right plan, so a full-text predicate need not be served by a GIN index.
+   */
+  readonly commonValue?: boolean;
 }

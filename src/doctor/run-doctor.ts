@@ -2,7 +2,7 @@
 // family that throws becomes a fail of its own (the rest still run), so one
 // broken check never hides the others.
 import { TABLE } from '../query/fields.js';
-import { BUILTIN_SHAPES } from './builtin-shapes.js';
+import { benchmarkShapes } from './benchmark-shapes.js';
 import { cacheHitRatio } from './cache-hit-ratio.js';
 import { ADMIN, type CheckFamily, type CheckResult, type CheckStatus, type DoctorDb } from './check.js';
 import { indexValidity } from './index-validity.js';
@@ -44,7 +44,7 @@ export interface DoctorReport {
 
 export async function runDoctor(db: DoctorDb, opts: DoctorOptions = {}): Promise<DoctorReport> {
   const now = opts.now ?? Date.now();
-  const ctx = { db, shapes: opts.shapes ?? BUILTIN_SHAPES, slowQueryMs: opts.slowQueryMs ?? 100, now };
+  const ctx = { db, shapes: opts.shapes ?? (await benchmarkShapes(db).catch(() => [])), slowQueryMs: opts.slowQueryMs ?? 100, now };
   const server = (
     await db.query<{ version: string; database: string }>(`SELECT current_setting('server_version') AS version, current_database() AS database`, [], ADMIN)
   ).rows[0]!;

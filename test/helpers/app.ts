@@ -13,7 +13,16 @@ export const TEST_SECRET = 'tracelens-test-secret-0123456789-abcdefghij';
  * most suites change data between identical reads and must see the change.
  */
 export async function buildTestApp(driver: Driver, env: Record<string, string> = {}): Promise<FastifyInstance> {
-  const config = loadConfig({ JWT_SECRET: TEST_SECRET, LOG_LEVEL: 'silent', DEMO_DATA: 'false', CACHE_ENABLED: 'false', ...env });
+  // Event-loop shedding off unless a test asks for it: on a busy 2-core CI box
+  // the loop can lag past the threshold and shed requests that tests expect.
+  const config = loadConfig({
+    JWT_SECRET: TEST_SECRET,
+    LOG_LEVEL: 'silent',
+    DEMO_DATA: 'false',
+    CACHE_ENABLED: 'false',
+    OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0',
+    ...env,
+  });
   const app = await buildApp({ config, driver, verifier: createVerifier(config), logger: env.LOG_LEVEL === 'error' ? { level: 'error' } : false });
   await app.ready();
   return app;

@@ -1,14 +1,15 @@
-// The query shapes the doctor checks when it is given no other list. The
-// benchmark suite's shapes can replace it.
+// A small, fixed list of query shapes for the doctor tests: on a few hundred
+// rows the planner's choice among B-trees is not the one it makes at 1M rows,
+// so the tests name their shapes instead of using the benchmark suite's.
 //
 // Only the full-text shape names its index: which B-tree a plan picks for the
 // others depends on the data (a common provider is best served by walking the
 // tenant's time index and filtering), so for them the check is "an index, not
 // a sequential scan". No time ranges either: a relative range over old data
 // would make every plan a trivial empty-range scan.
-import type { QueryShape } from './query-shape.js';
+import type { QueryShape } from '../../src/doctor/query-shape.js';
 
-export const BUILTIN_SHAPES: readonly QueryShape[] = [
+export const TEST_SHAPES: readonly QueryShape[] = [
   {
     name: 'provider eq',
     body: { filter: { field: 'provider', operator: 'eq', value: 'openai' } },
