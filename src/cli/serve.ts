@@ -59,9 +59,17 @@ export async function serveCommand(): Promise<void> {
     }, SHUTDOWN_GRACE_MS);
     force.unref();
     schemaGate.stop();
+    // server.close() drops only the keep-alive connections idle at that moment;
+    // one that finishes its in-flight request afterwards stays open (up to the
+    // 72 s keep-alive timeout) and held the process until the force exit (code 1).
+    // Keep closing connections as they go idle until the server has closed.
+    const closeIdle = setInterval(() => app.server.closeIdleConnections(), 100);
     await app.close();
+    clearInterval(closeIdle);
+    app.log.info('http server closed: in-flight requests finished');
     if (reader !== driver) await reader.close();
     await driver.close();
+    app.log.info('database pool closed');
     process.exit(0);
   };
   process.once('SIGTERM', () => void shutdown('SIGTERM'));

@@ -24,12 +24,19 @@ export function toAppError(err: unknown): AppError {
   }
   // Class 08 (connection), 53 (insufficient resources), 57P0x (shutdown), 40001/40P01
   // (serialization, deadlock): the client did nothing wrong and may retry.
+  // Also 55P03 (lock_timeout), class 58 (system/I-O errors) and 25006 (a
+  // read-only server, e.g. a primary URL pointing at a standby after failover):
+  // these were 500s, which exporters never retry, so acknowledged-nothing
+  // batches were dropped for good.
   if (
     code.startsWith('08') ||
     code.startsWith('53') ||
     code.startsWith('57P') ||
+    code.startsWith('58') ||
     code === '40001' ||
     code === '40P01' ||
+    code === '55P03' ||
+    code === '25006' ||
     CONNECTION_CODES.has(code) ||
     /timeout exceeded when trying to connect|Connection terminated|connection ended|Query read timeout|^timeout expired$|not queryable|Client has encountered a connection error|Cannot use a pool after calling end/i.test(
       msg,

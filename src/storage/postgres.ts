@@ -30,6 +30,8 @@ export class PostgresDriver implements Driver {
   private readonly observe: QueryObserver | undefined;
   private readonly maxWaiting: number;
   private failFastUntil = 0;
+  /** Requests queued for a connection; a connection failure turns them all into 503s at once. */
+  private readonly waiters = new Set<(err: AppError) => void>();
 
   constructor(opts: PostgresDriverOptions) {
     this.observe = opts.observe;
@@ -70,6 +72,12 @@ export class PostgresDriver implements Driver {
 
   private noteConnectionFailure(): void {
     this.failFastUntil = Date.now() + FAIL_FAST_WINDOW_MS;
+    // Without this, requests already queued in the pool would each wait for a
+    // free slot and then for their own connect timeout against the dead server:
+    // under load, far longer than the acquire timeout, one slot at a time.
+    const err = new AppError('SERVICE_UNAVAILABLE', 'The database is unavailable; retry shortly', { retryAfterS: 1 });
+    for (const giveUp of this.waiters) giveUp(err);
+    this.waiters.clear();
   }
 
   /** Acquires a client, or fails fast with a 503 when the database is known down or the queue is full. */
@@ -80,13 +88,29 @@ export class PostgresDriver implements Driver {
     if (this.pool.idleCount === 0 && this.pool.totalCount >= this.pool.options.max && this.pool.waitingCount >= this.maxWaiting) {
       throw new AppError('SERVICE_UNAVAILABLE', 'The database connection pool is exhausted; retry shortly', { retryAfterS: 1 });
     }
-    try {
-      return await this.pool.connect();
-    } catch (err) {
-      const appErr = toAppError(err);
-      if (appErr.code === 'SERVICE_UNAVAILABLE') this.noteConnectionFailure();
-      throw appErr;
-    }
+    const pending = this.pool.connect();
+    return new Promise<pg.PoolClient>((resolve, reject) => {
+      const giveUp = (err: AppError) => {
+        // A connection that arrives after we gave up goes back to the pool, not astray.
+        pending.then((c) => c.release()).catch(() => {});
+        reject(err);
+      };
+      this.waiters.add(giveUp);
+      pending.then(
+        (client) => {
+          this.waiters.delete(giveUp);
+          resolve(client);
+        },
+        (err: unknown) => {
+          this.waiters.delete(giveUp);
+          const appErr = toAppError(err);
+          reject(appErr);
+          // The acquire timeout means a busy pool, not a dead server: others keep waiting.
+          const queueTimeout = /timeout exceeded when trying to connect/.test((err as Error)?.message ?? '');
+          if (appErr.code === 'SERVICE_UNAVAILABLE' && !queueTimeout) this.noteConnectionFailure();
+        },
+      );
+    });
   }
 
   async query<R>(sql: string, params: readonly unknown[] = [], opts: QueryOptions = {}): Promise<QueryResult<R>> {
