@@ -4,7 +4,7 @@
 import { loadConfig } from '../config.js';
 import { formatReport } from '../doctor/format-report.js';
 import { runDoctor } from '../doctor/run-doctor.js';
-import { openAdminDriver } from '../doctor/admin-driver.js';
+import { openAdminDriver } from '../storage/open.js';
 import { parseFlags } from './args.js';
 
 const HELP = `usage: tracelens doctor [--json] [--verbose]

@@ -2,7 +2,7 @@
 // invalid indexes, VACUUM (ANALYZE)) and prints each statement it ran.
 import { loadConfig } from '../config.js';
 import { runMaintenance } from '../doctor/maintain.js';
-import { openAdminDriver } from '../doctor/admin-driver.js';
+import { openAdminDriver } from '../storage/open.js';
 import { parseFlags } from './args.js';
 
 const HELP = `usage: tracelens maintain

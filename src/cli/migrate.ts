@@ -1,11 +1,12 @@
 // tracelens migrate: applies pending schema migrations to the configured database.
 import { loadConfig } from '../config.js';
 import { migrate } from '../storage/migrate.js';
-import { openDriver } from '../storage/open.js';
+import { openAdminDriver } from '../storage/open.js';
 
 export async function migrateCommand(): Promise<void> {
   const config = loadConfig();
-  const driver = await openDriver(config);
+  // No statement timeout: building an index on a large table takes minutes.
+  const driver = await openAdminDriver(config);
   try {
     const res = await migrate(driver);
     console.log(

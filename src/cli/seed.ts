@@ -1,7 +1,7 @@
 // tracelens seed: fills the configured database with realistic synthetic spans.
 import { loadConfig } from '../config.js';
 import { migrate } from '../storage/migrate.js';
-import { openDriver } from '../storage/open.js';
+import { openAdminDriver } from '../storage/open.js';
 import { SeedConflictError, seedDatabase } from '../seed/seed-database.js';
 import { parseFlags, UsageError } from './args.js';
 
@@ -63,7 +63,8 @@ export async function seedCommand(argv: string[]): Promise<void> {
   };
 
   const config = loadConfig();
-  const driver = await openDriver(config);
+  // No statement timeout: one COPY stream of a million rows runs for minutes.
+  const driver = await openAdminDriver(config);
   try {
     await migrate(driver);
     const started = performance.now();

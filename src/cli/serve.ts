@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { createVerifier } from '../auth/verifier.js';
 import { mintToken } from '../auth/tokens.js';
 import { loadConfig } from '../config.js';
-import { openDrivers } from '../storage/open.js';
+import { openAdminDriver, openDrivers } from '../storage/open.js';
 import { SchemaGate } from '../storage/schema-gate.js';
 import { createQueryMonitor } from '../storage/observe.js';
 import { loadDemoDataIfEmpty } from '../seed/demo.js';
@@ -25,10 +25,15 @@ export async function serveCommand(): Promise<void> {
   await app.listen({ port: config.port, host: config.host });
   // Not awaited before listening: a database that is down at start must not
   // keep the process from serving /health and honest 503s meanwhile.
-  const startup = schemaGate.runUntilReady(driver, app.log, async () => {
-    const demo = await loadDemoDataIfEmpty(driver, config);
-    if (demo > 0) app.log.info({ spans: demo }, 'empty database: loaded the demo data set (DEMO_DATA=false turns this off)');
-  });
+  // Migrations run on their own connection without the API's statement
+  // timeout: a new index on a large table takes minutes to build.
+  const admin = await openAdminDriver(config, 0, driver);
+  const startup = schemaGate
+    .runUntilReady(admin, app.log, async () => {
+      const demo = await loadDemoDataIfEmpty(driver, config);
+      if (demo > 0) app.log.info({ spans: demo }, 'empty database: loaded the demo data set (DEMO_DATA=false turns this off)');
+    })
+    .finally(() => (admin === driver ? undefined : admin.close()));
   // The embedded engine cannot be "down": wait, so the printed curl finds data.
   if (config.databaseUrl === null) await startup;
   else await Promise.race([startup, new Promise((r) => setTimeout(r, 5000).unref())]);

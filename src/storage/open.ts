@@ -28,3 +28,16 @@ export async function openDrivers(config: Config, observe?: QueryObserver): Prom
       : primary;
   return { primary, reader };
 }
+
+/**
+ * The connection of operator work (migrate, seed, doctor, maintain, and the
+ * migrations the server runs at start): the configured database with a small
+ * pool and its own statement timeout (0 = none), because DB_STATEMENT_TIMEOUT_MS
+ * is tuned for API requests, not for building an index or loading a million
+ * rows. With the embedded engine (one connection per data directory) pass the
+ * open primary as `shared` and it is returned as is.
+ */
+export async function openAdminDriver(config: Config, statementTimeoutMs = 0, shared?: Driver): Promise<Driver> {
+  if (!config.databaseUrl && shared) return shared;
+  return openDriver({ ...config, db: { ...config.db, poolMax: 2, poolMin: 0, statementTimeoutMs } });
+}
