@@ -7,10 +7,12 @@
 // x5u, jwk, x5c) are ignored: keys come from configuration only, and `kid` only
 // selects among the keys of the configured JWKS.
 import type { KeyObject } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import { ConfigError, type Config } from '../config.js';
 import { unauthorized } from '../errors.js';
 import { loadPublicKey } from './public-key.js';
+import type { Principal } from './principal.js';
 import { principalFromClaims, type TokenVerifier } from './tokens.js';
 import { KeySetUnavailable, isKeyMismatch, toAuthError } from './verify-errors.js';
 
@@ -75,6 +77,39 @@ function headerAlg(token: string): string {
  * devSecret: the generated secret of development mode (embedded engine, no JWT_SECRET).
  */
 export function createVerifier(config: Config, devSecret?: string): TokenVerifier {
+  return withVerifiedTokenCache(createUncachedVerifier(config, devSecret));
+}
+
+interface Verified {
+  principal: Principal;
+  /** The token's exp, in ms. */
+  expMs: number;
+}
+
+// A signature check is about a tenth of a cheap request's CPU, and clients
+// send the same token thousands of times. Successful verifications are kept
+// for at most a minute and never past the token's own exp; a key removed from
+// the JWKS therefore stops being honoured within a minute. Failures are never
+// cached, and the key is the whole token, so nothing but the identical token
+// can hit.
+const VERIFIED_TOKEN_TTL_MS = 60_000;
+const VERIFIED_TOKEN_MAX = 10_000;
+
+function withVerifiedTokenCache(inner: { verify(token: string): Promise<Verified> }): TokenVerifier {
+  const cache = new LRUCache<string, Verified>({ max: VERIFIED_TOKEN_MAX });
+  return {
+    async verify(token) {
+      const hit = cache.get(token);
+      if (hit && hit.expMs > Date.now()) return hit.principal;
+      const verified = await inner.verify(token);
+      const ttl = Math.min(VERIFIED_TOKEN_TTL_MS, verified.expMs - Date.now());
+      if (ttl > 0) cache.set(token, verified, { ttl });
+      return verified.principal;
+    },
+  };
+}
+
+function createUncachedVerifier(config: Config, devSecret?: string): { verify(token: string): Promise<Verified> } {
   const sources = keySources(config, devSecret);
   if (sources.length === 0) {
     throw new ConfigError('JWT_SECRET', 'no token verification key configured (set JWT_SECRET, JWT_PUBLIC_KEY or JWT_JWKS_URL)');
@@ -103,7 +138,7 @@ export function createVerifier(config: Config, devSecret?: string): TokenVerifie
           if (isKeyMismatch(err)) continue;
           throw toAuthError(err);
         }
-        return principalFromClaims(payload);
+        return { principal: principalFromClaims(payload), expMs: (payload.exp ?? 0) * 1000 };
       }
       throw toAuthError(lastError);
     },
