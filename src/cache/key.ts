@@ -25,7 +25,7 @@ export interface CacheRequest {
 }
 
 /** Bump when the shape of cached payloads changes, so old entries are ignored after a deploy. */
-const KEY_VERSION = 'v1';
+const KEY_VERSION = 'v2';
 
 export function cacheKey(prefix: string, principal: Principal, req: CacheRequest): string {
   const material = canonicalJson({

@@ -63,7 +63,7 @@ describe('cacheKey', () => {
     const req = search({ sql: 'x' }, { from: 'now-1h', to: null });
     const first = cacheKey(P, viewerA, req);
     expect(cacheKey(P, viewerA, { ...req })).toBe(first);
-    expect(first.startsWith('p:cache:v1:search:')).toBe(true);
+    expect(first.startsWith('p:cache:v2:search:')).toBe(true);
   });
 });
 

@@ -98,6 +98,9 @@ describe('cache and rate limit with Redis down, frozen and back', () => {
 
   it('answers every request while Redis is stopped, and recovers after a restart', async () => {
     await redis.stop();
+    // The child's exit can be reported before ioredis has processed the socket
+    // close; the property under test starts once the client knows.
+    await eventually(async () => app.redis!.client.status !== 'ready', RECOVERY_MS);
     const attemptsBefore = app.redis!.attempts;
     for (let i = 0; i < 5; i++) {
       const r = await freshRequest();

@@ -4,7 +4,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { filterShapeOf, requestKey, searchRequestFromBody, MAX_LIMIT, type SearchBody, type SearchRequest } from '../../query/request.js';
 import { executeSearch } from '../../storage/search.js';
-import { success } from '../envelope.js';
+import { sendPage, serializePageBody } from '../page-serializer.js';
 
 export interface SearchRoutesOptions {
   cursorKey: Uint8Array;
@@ -45,15 +45,13 @@ export async function respondWithPage(
       shape: filterShapeOf(req),
       kind,
     });
-  const { value: page, cached } = await app.cache.wrap(
+  const { value: body, cached } = await app.cache.wrapText(
     principal,
     { kind, query: requestKey(req), from: req.from, to: req.to, cursor: req.cursor },
     run,
+    (page) => serializePageBody({ data: page.rows, pagination: { cursor: page.cursor, has_more: page.hasMore, limit: req.limit, total: null } }),
   );
-  return success(request, page.rows, {
-    pagination: { cursor: page.cursor, has_more: page.hasMore, limit: req.limit, total: null },
-    cached,
-  });
+  return sendPage(request, reply, body, cached);
 }
 
 /** Aborts when the client goes away before the response is written, cancelling its query. */
