@@ -3,6 +3,7 @@
 // cache entries never cross tenants or roles (in-process and Redis), and a
 // rejected ingest stores nothing at all.
 import { randomBytes } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, buildTestApp } from '../helpers/app.js';
@@ -40,7 +41,7 @@ describeEachBackend('tenant isolation', (backend) => {
     return app;
   };
 
-  describe.each([
+  describe.each<[string, Record<string, string>]>([
     ['cache off', {}],
     ['in-process cache', { CACHE_ENABLED: 'true' }],
     ['Redis cache', { CACHE_ENABLED: 'true', REDIS_URL, CACHE_KEY_PREFIX: `tl-iso-${randomBytes(4).toString('hex')}:` }],
@@ -108,6 +109,17 @@ describeEachBackend('tenant isolation', (backend) => {
       expect(res.statusCode).toBe(status);
       expect(res.json().error.code).toBe(status === 403 ? 'FORBIDDEN' : 'BAD_REQUEST');
       expect(await stored(spans.map((s) => s.span_id))).toBe(0);
+    });
+
+    it('stores a gzip-compressed batch', async () => {
+      const res = await app.inject({
+        method: 'POST',
+        url: '/api/v1/traces',
+        headers: { ...headers.get('dev')!, 'content-type': 'application/json', 'content-encoding': 'gzip' },
+        payload: gzipSync(JSON.stringify([span({ span_id: 'ing-gz', project_id: OWN_PROJECT })])),
+      });
+      expect(res.statusCode).toBe(201);
+      expect(await stored(['ing-gz'])).toBe(1);
     });
 
     it('stores a span without project_id in the caller\'s only project (control)', async () => {
