@@ -4,7 +4,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
 import type { Driver } from './storage/driver.js';
-import errorsPlugin from './http/plugins/errors.js';
+import errorsPlugin, { frameworkErrorHandler } from './http/plugins/errors.js';
+import contentEncodingPlugin from './http/plugins/content-encoding.js';
 import healthRoutes from './http/routes/health.js';
 import metricsPlugin from './http/plugins/metrics.js';
 import metricsRoutes from './http/routes/metrics.js';
@@ -51,6 +52,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // Node checks those timeouts on this interval (default 30 s): check every second.
     http: { headersTimeout: config.headersTimeoutMs, connectionsCheckingInterval: 1000 },
     clientErrorHandler,
+    frameworkErrors: frameworkErrorHandler,
+    // The router's default (100) is below the 256 characters a trace id may have;
+    // the route schemas bound each parameter with a proper 400.
+    maxParamLength: 1024,
     // Accept a caller's request id when it is sane, so traces line up across services.
     genReqId: (req) => {
       const incoming = req.headers['x-request-id'];
@@ -71,6 +76,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
 
   await app.register(errorsPlugin);
+  await app.register(contentEncodingPlugin);
   await app.register(metricsPlugin);
   await app.register(overloadPlugin);
   await app.register(openapiPlugin);

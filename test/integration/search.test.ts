@@ -2,21 +2,9 @@
 // field selection, tenant scope, permissions, cursors and validation errors.
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Driver } from '../../src/storage/driver.js';
 import { bearer, buildTestApp } from '../helpers/app.js';
 import { describeEachBackend } from '../helpers/backends.js';
 import { insertSpans, span } from '../helpers/spans.js';
-
-/** The real driver, recording the SQL text it is given (to prove user input never lands in it). */
-export function recording(driver: Driver): { driver: Driver; sql: string[] } {
-  const sql: string[] = [];
-  const wrapped = Object.create(driver) as Driver;
-  wrapped.query = (text, params, opts) => {
-    sql.push(text);
-    return driver.query(text, params, opts);
-  };
-  return { driver: wrapped, sql };
-}
 
 describeEachBackend('POST /api/v1/traces/search', (backend) => {
   let app: FastifyInstance;
@@ -159,34 +147,5 @@ describeEachBackend('POST /api/v1/traces/search', (backend) => {
       expect(res.statusCode).toBe(400);
       expect(res.json().error.details.path).toMatch(/^filter(\.filters\[0\]){11}\.filters$/);
     });
-  });
-
-  it('injection: hostile input is a 4xx and never reaches SQL text', async () => {
-    const rec = recording(backend().driver);
-    const spy = await buildTestApp(rec.driver);
-    const hostile = ["x'; DROP TABLE llm_traces; --", 'provider"--', "attributes->>'a'", 'ｐｒｏｖｉｄｅｒ', '$99', '1) OR (1=1'];
-    try {
-      for (const h of hostile) {
-        const bodies = [
-          { filter: { field: h, operator: 'eq', value: 'x' } },
-          { filter: { field: `attributes.${h}`, operator: 'eq', value: h } },
-          { filter: { field: 'provider', operator: h, value: 'x' } },
-          { filter: { field: 'provider', operator: 'eq', value: h } },
-          { filter: { field: 'provider', operator: 'regex', value: h } },
-          { filter: { field: 'content', operator: 'search', value: `${h} & !( | <->` } },
-          { sort_by: h },
-          { fields: [h] },
-          { cursor: h },
-        ];
-        for (const b of bodies) {
-          const res = await spy.inject({ method: 'POST', url: '/api/v1/traces/search', headers: dev, payload: b });
-          expect(res.statusCode, JSON.stringify(b)).toBeLessThan(500);
-        }
-      }
-      for (const text of rec.sql) for (const h of hostile) expect(text).not.toContain(h);
-      expect(rec.sql.length).toBeGreaterThan(0);
-    } finally {
-      await spy.close();
-    }
   });
 });

@@ -12,6 +12,8 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_EMPTY_JSON_BODY: 'BAD_REQUEST',
   FST_ERR_CTP_INVALID_JSON_BODY: 'BAD_REQUEST',
   FST_ERR_CTP_INVALID_TYPE: 'BAD_REQUEST',
+  FST_ERR_BAD_URL: 'BAD_REQUEST',
+  FST_ERR_MAX_PARAM_LENGTH: 'BAD_REQUEST',
 };
 
 export function normalizeError(err: unknown): AppError {
@@ -43,6 +45,16 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, err: App
     .code(err.statusCode)
     .type('application/json; charset=utf-8')
     .send(JSON.stringify({ error: body, meta: { timestamp: new Date().toISOString(), request_id: String(request.id) } }));
+}
+
+/**
+ * Fastify's `frameworkErrors` option: errors its router raises before any hook
+ * runs (a path that is not valid percent-encoded UTF-8, an over-long path
+ * parameter). Without it they got Fastify's own body instead of the envelope.
+ */
+export function frameworkErrorHandler(error: unknown, request: FastifyRequest, reply: FastifyReply) {
+  reply.header('X-Request-Id', String(request.id));
+  return sendError(request, reply, normalizeError(error));
 }
 
 async function errorsPlugin(app: FastifyInstance) {

@@ -84,7 +84,8 @@ export default async function searchRoutes(app: FastifyInstance, opts: SearchRou
             sort_by: { type: 'string', maxLength: 64 },
             sort_desc: { type: 'boolean' },
             limit: { type: 'integer', minimum: 1, maximum: MAX_LIMIT },
-            fields: { type: 'array', maxItems: 64, items: { type: 'string', maxLength: 64 } },
+            // minItems: an empty list would compile to `SELECT , ...` (a 500 before this bound).
+            fields: { type: 'array', minItems: 1, maxItems: 64, items: { type: 'string', maxLength: 64 } },
             cursor: nullableString(2048),
             from: nullableString(64),
             to: nullableString(64),

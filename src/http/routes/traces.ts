@@ -17,7 +17,8 @@ export default async function traceRoutes(app: FastifyInstance) {
         params: {
           type: 'object',
           required: ['trace_id'],
-          properties: { trace_id: { type: 'string', minLength: 1, maxLength: 256 } },
+          // No NUL: PostgreSQL text cannot hold one (a 22021 error on one engine, nothing on the other).
+          properties: { trace_id: { type: 'string', minLength: 1, maxLength: 256, pattern: '^[^\\u0000]+$' } },
         },
         response: { 200: { $ref: 'TraceResponse#' } },
       },
