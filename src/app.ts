@@ -55,7 +55,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     frameworkErrors: frameworkErrorHandler,
     // The router's default (100) is below the 256 characters a trace id may have;
     // the route schemas bound each parameter with a proper 400.
-    maxParamLength: 1024,
+    routerOptions: { maxParamLength: 1024 },
     // Accept a caller's request id when it is sane, so traces line up across services.
     genReqId: (req) => {
       const incoming = req.headers['x-request-id'];
