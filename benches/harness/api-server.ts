@@ -1,8 +1,8 @@
 // Starts the built API (`node bin/tracelens.js serve`) as a child process on a
 // free port against the benchmark database, and waits until it answers.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../../test/helpers/free-port.js';
 
 const BIN = fileURLToPath(new URL('../../bin/tracelens.js', import.meta.url));
 
@@ -12,16 +12,6 @@ export interface ApiServer {
   stop(): Promise<void>;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (addr && typeof addr === 'object' ? resolve(addr.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 export async function startApi(env: Record<string, string>): Promise<ApiServer> {
   const port = await freePort();

@@ -4,7 +4,8 @@
 // each one asks Redis and then the database.
 import { spawn } from 'node:child_process';
 import { shapeOf } from '../../src/perf/query-shapes.js';
-import { freePort, startApi } from './api-server.js';
+import { freePort } from '../../test/helpers/free-port.js';
+import { startApi } from './api-server.js';
 import { runLoad } from './load.js';
 import type { LatencySummary } from './stats.js';
 
