@@ -144,6 +144,12 @@ export function loadConfig(env: Env = process.env): Config {
       'is required when DATABASE_URL is set (or configure JWT_PUBLIC_KEY / JWT_JWKS_URL); generate one with: openssl rand -base64 48',
     );
   }
+  if (databaseUrl !== null && secret === null && str(env, 'CURSOR_SECRET') === null) {
+    // Cursors are HMAC-signed; without a shared key each process would make up
+    // its own, and a cursor from one instance (or before a restart) would be
+    // rejected by the next.
+    throw new ConfigError('CURSOR_SECRET', 'is required when tokens are verified by JWT_PUBLIC_KEY / JWT_JWKS_URL alone (any random string of 32+ bytes, the same on every instance)');
+  }
   const logLevel = (str(env, 'LOG_LEVEL') ?? 'info').toLowerCase();
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
     throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);

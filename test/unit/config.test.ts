@@ -53,6 +53,12 @@ describe('config', () => {
     expect(loadConfig({ DATABASE_URL: 'postgres://localhost/x', JWT_SECRET: SECRET }).databaseUrl).toBe('postgres://localhost/x');
   });
 
+  it('requires a shared cursor key when no JWT secret can derive one', () => {
+    const pem = '-----BEGIN PUBLIC KEY-----\nx\n-----END PUBLIC KEY-----';
+    expect(errorOf({ DATABASE_URL: 'postgres://localhost/x', JWT_PUBLIC_KEY: pem }).variable).toBe('CURSOR_SECRET');
+    expect(loadConfig({ DATABASE_URL: 'postgres://localhost/x', JWT_PUBLIC_KEY: pem, CURSOR_SECRET: 'c'.repeat(32) }).cursorSecret).toBe('c'.repeat(32));
+  });
+
   it('accepts explicit values', () => {
     const c = loadConfig({ PORT: '9000', DB_POOL_MAX: '50', DB_POOL_MIN: '2', CACHE_DEFAULT_TTL: '30', REDIS_URL: 'redis://127.0.0.1:6379' });
     expect([c.port, c.db.poolMax, c.db.poolMin, c.cache.defaultTtlS, c.redisUrl]).toEqual([9000, 50, 2, 30, 'redis://127.0.0.1:6379']);
