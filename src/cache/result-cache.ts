@@ -38,25 +38,14 @@ export class ResultCache {
    * returns the data payload (JSON-serializable), never the envelope.
    */
   async wrap<T>(principal: Principal, req: CacheRequest, compute: () => Promise<T>): Promise<Cached<T>> {
+    // Nothing to store: skip the text round trip.
     if (!this.config.enabled || req.cursor) return { value: await compute(), cached: false };
-    const key = cacheKey(this.config.keyPrefix, principal, req);
-    const local = this.opts.memory.getSync(key);
-    cacheRequests.inc({ tier: 'memory', result: local ? 'hit' : 'miss' });
-    if (local) return { value: JSON.parse(local.value) as T, cached: true };
-    return this.flight.run(key, async () => {
-      const shared = await this.sharedGet(key);
-      if (shared) {
-        await this.opts.memory.set(key, shared.value, shared.ttlMs);
-        return { value: JSON.parse(shared.value) as T, cached: true };
-      }
-      const value = await compute();
-      await this.store(key, value, ttlSeconds(this.config, req) * 1000);
-      return { value, cached: false };
-    });
+    const { value, cached } = await this.wrapText(principal, req, compute, (v) => JSON.stringify(v));
+    return { value: JSON.parse(value) as T, cached };
   }
 
   /**
-   * Like wrap, but caches and returns the serialized payload: a hit is sent as
+   * Caches and returns the serialized payload: a hit is sent as
    * stored, with no JSON.parse and no second serialization (what makes a warm
    * hit several times cheaper than the query). serialize runs once per miss.
    */
@@ -91,10 +80,6 @@ export class ResultCache {
       this.opts.log.debug({ err: (err as Error).message }, 'cache read skipped');
       return null;
     }
-  }
-
-  private async store(key: string, value: unknown, ttlMs: number): Promise<void> {
-    await this.storeText(key, JSON.stringify(value), ttlMs);
   }
 
   private async storeText(key: string, text: string, ttlMs: number): Promise<void> {

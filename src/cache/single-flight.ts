@@ -1,7 +1,7 @@
 // Concurrent identical misses run the computation once; the others wait for
 // it and share its answer (or its error). The wait is bounded: a follower
 // that waited waitMs computes on its own rather than hang behind a stuck leader.
-import { TimeoutError, withTimeout } from './with-timeout.js';
+import { TimeoutError, withTimeout } from '../with-timeout.js';
 
 export class SingleFlight {
   private readonly inflight = new Map<string, Promise<unknown>>();

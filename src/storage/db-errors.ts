@@ -9,6 +9,18 @@ interface PgLikeError {
 
 const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'EAI_AGAIN']);
 
+/** What node-postgres says (with no SQLSTATE) when the connection itself broke. */
+const BROKEN_CONNECTION_MESSAGE = /Connection terminated|connection ended|Query read timeout|not queryable/i;
+/** Pool and connect failures: the server was never reached. */
+const UNREACHED_MESSAGE = /timeout exceeded when trying to connect|^timeout expired$|Client has encountered a connection error|Cannot use a pool after calling end/i;
+
+/** The connection is unusable after this error: the client must be destroyed, not reused. */
+export function isConnectionFailure(err: unknown): boolean {
+  const code = (err as { code?: string })?.code ?? '';
+  const msg = (err as Error)?.message ?? '';
+  return code.startsWith('08') || code.startsWith('57P') || /^E[A-Z]+$/.test(code) || BROKEN_CONNECTION_MESSAGE.test(msg);
+}
+
 export function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
   const e = (err ?? {}) as PgLikeError;
@@ -38,9 +50,8 @@ export function toAppError(err: unknown): AppError {
     code === '55P03' ||
     code === '25006' ||
     CONNECTION_CODES.has(code) ||
-    /timeout exceeded when trying to connect|Connection terminated|connection ended|Query read timeout|^timeout expired$|not queryable|Client has encountered a connection error|Cannot use a pool after calling end/i.test(
-      msg,
-    )
+    BROKEN_CONNECTION_MESSAGE.test(msg) ||
+    UNREACHED_MESSAGE.test(msg)
   ) {
     return new AppError('SERVICE_UNAVAILABLE', 'The database is unavailable; retry shortly', { cause: err, retryAfterS: 5 });
   }

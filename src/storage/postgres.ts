@@ -5,7 +5,8 @@
 import pg from 'pg';
 import type { Config } from '../config.js';
 import { AppError } from '../errors.js';
-import { toAppError } from './db-errors.js';
+import { withTimeout } from '../with-timeout.js';
+import { isConnectionFailure, toAppError } from './db-errors.js';
 import type { Driver, PoolStats, QueryObserver, QueryOptions, QueryResult, Tx } from './driver.js';
 
 // int8 (count(*), identity ids) as JS numbers: our ids stay far below 2^53.
@@ -216,17 +217,6 @@ export class PostgresDriver implements Driver {
   }
 }
 
-function isConnectionFailure(err: unknown): boolean {
-  const code = (err as { code?: string })?.code ?? '';
-  const msg = (err as Error)?.message ?? '';
-  return (
-    code.startsWith('08') ||
-    code.startsWith('57P') ||
-    /^E[A-Z]+$/.test(code) ||
-    /Connection terminated|connection ended|Query read timeout|not queryable/i.test(msg)
-  );
-}
-
 /**
  * Runs a query; when the signal aborts (the HTTP client went away) asks the
  * server to cancel the statement so it stops using a backend.
@@ -251,20 +241,4 @@ async function runCancellable<R>(client: pg.PoolClient, sql: string, params: rea
   } finally {
     signal.removeEventListener('abort', onAbort);
   }
-}
-
-export function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  return new Promise<T>((resolvePromise, reject) => {
-    const t = setTimeout(() => reject(Object.assign(new Error(`timed out after ${ms} ms`), { code: 'ETIMEDOUT' })), ms);
-    p.then(
-      (v) => {
-        clearTimeout(t);
-        resolvePromise(v);
-      },
-      (e) => {
-        clearTimeout(t);
-        reject(e);
-      },
-    );
-  });
 }

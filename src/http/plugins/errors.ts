@@ -2,7 +2,7 @@
 // message, never a stack trace or SQL text. Retry-After where a retry helps.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { AppError, ERROR_STATUS, type ErrorCode } from '../../errors.js';
+import { AppError, type ErrorCode } from '../../errors.js';
 import { toAppError } from '../../storage/db-errors.js';
 
 const FASTIFY_CODES: Record<string, ErrorCode> = {
@@ -74,4 +74,3 @@ async function errorsPlugin(app: FastifyInstance) {
 }
 
 export default fp(errorsPlugin, { name: 'tracelens-errors' });
-export { ERROR_STATUS };

@@ -2,6 +2,8 @@
 // rejection is swallowed so it never surfaces as an unhandled rejection.
 
 export class TimeoutError extends Error {
+  /** Same code as a socket timeout, so the database error mapping answers it 503. */
+  readonly code = 'ETIMEDOUT';
   constructor(ms: number) {
     super(`timed out after ${ms} ms`);
     this.name = 'TimeoutError';
