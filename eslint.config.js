@@ -34,6 +34,45 @@ export default tseslint.config(
       '@typescript-eslint/no-non-null-assertion': 'off',
     },
   },
+  // Layer boundaries (docs/architecture.md): routes parse and serialize and
+  // call services; services decide; storage runs SQL; the compiler is pure.
+  {
+    files: ['src/http/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['**/storage/*', '!**/storage/driver.js'], message: 'Routes and plugins call a service (src/traces/, ...), never storage.' },
+            { group: ['**/storage/driver.js'], allowTypeImports: true, message: 'Only the Driver type may be named in http/.' },
+            { group: ['**/traces/*-sql.js', '**/traces/page-sql.js'], message: 'Routes call the service, not its SQL.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/storage/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/http/*', '**/http/**', '**/traces/*', '**/cache/*', '**/cli/*'], message: 'Storage imports nothing above it.' }] },
+      ],
+    },
+  },
+  {
+    files: ['src/query/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['**/storage/*', '**/http/*', '**/http/**', '**/traces/*', '**/cache/*'], message: 'The query compiler is pure: fields, AST, errors.' },
+          ],
+        },
+      ],
+    },
+  },
   {
     files: ['**/*.js'],
     ...tseslint.configs.disableTypeChecked,

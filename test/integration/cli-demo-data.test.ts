@@ -31,7 +31,7 @@ describe('demo data and DATABASE_URL [postgres]', () => {
 
   it('serve leaves a fresh DATABASE_URL database empty even with DEMO_DATA=true', { timeout: 90_000 }, async () => {
     const port = await freePort();
-    const run = runCli(['serve'], { DATABASE_URL: db.url, JWT_SECRET: SECRET, DEMO_DATA: 'true', PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' });
+    const run = runCli(['serve'], { DATABASE_URL: db.url, JWT_SECRET: SECRET, DEMO_DATA: 'true', PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info' });
     try {
       const headers = { authorization: `Bearer ${await mintToken(SECRET, { sub: 'u', role: 'viewer', projects: ['p'] })}` };
       // The API opens only after migrations and the demo step have run.
@@ -42,6 +42,8 @@ describe('demo data and DATABASE_URL [postgres]', () => {
       }, 60_000, 200);
       expect(status).toBe(200);
       expect(await countSpans(db.url)).toBe(0);
+      // Production (a DATABASE_URL and a key) keeps JSON log lines.
+      expect(run.stdout()).toMatch(/^\{"level":30,.*"msg":"Server listening/m);
     } finally {
       run.child.kill('SIGTERM');
       await run.exited;

@@ -11,7 +11,7 @@ import { SORT_FIELDS } from '../../src/query/fields.js';
 import { normalize } from '../../src/query/normalize.js';
 import { searchRequestFromBody } from '../../src/query/request.js';
 import { validateFilter } from '../../src/query/validate.js';
-import { executeSearch } from '../../src/storage/search.js';
+import { executeSearch } from '../../src/traces/search-service.js';
 import { describeEachBackend } from '../helpers/backends.js';
 import { evaluate, parseTsvector, sortRows, type EvalRow} from '../helpers/evaluator.js';
 import { insertSpans } from '../helpers/spans.js';

@@ -2,6 +2,7 @@
 // Per case: the expected status and code, never a 5xx, the error envelope, no
 // SQL text or stack trace in the body, no hostile text in the SQL sent to the
 // database, and never another tenant's row or secret.
+import { ERRORS, type ErrorCode } from '../../src/errors.js';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { cursorKeyFrom } from '../../src/query/cursor.js';
@@ -105,6 +106,8 @@ function assertErrorEnvelope(res: LightMyRequestResponse, body: Json, code: stri
   const error = body.error as Json;
   const meta = body.meta as Json;
   if (code !== undefined) expect(error.code, context).toBe(code);
+  // Every code answered is in the registry, with the status the registry gives it.
+  expect(ERRORS[error.code as ErrorCode]?.status, context).toBe(res.statusCode);
   expect(typeof error.message, context).toBe('string');
   expect(Object.keys(error).every((k) => ['code', 'message', 'details'].includes(k)), context).toBe(true);
   expect(Object.keys(meta).sort(), context).toEqual(['request_id', 'timestamp']);
