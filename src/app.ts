@@ -17,7 +17,7 @@ import { cursorKeyFrom } from './query/cursor.js';
 import authPlugin from './http/plugins/auth.js';
 import openapiPlugin from './http/plugins/openapi.js';
 import overloadPlugin from './http/plugins/overload.js';
-import cachePlugin from './cache/plugin.js';
+import cachePlugin from './http/plugins/cache.js';
 import rateLimitPlugin from './http/plugins/rate-limit.js';
 import { SHARED_SCHEMAS } from './http/schemas.js';
 import { clientErrorHandler } from './http/client-errors.js';

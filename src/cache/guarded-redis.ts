@@ -7,7 +7,7 @@ import { Redis } from 'ioredis';
 import { CircuitBreaker, type BreakerState } from './circuit-breaker.js';
 import type { CacheLogger } from './store.js';
 import { withTimeout } from '../with-timeout.js';
-import { redisCircuitOpen } from './metrics.js';
+import { redisCircuitOpen } from '../metrics/cache-metrics.js';
 
 export class RedisNotReadyError extends Error {
   constructor(status: string) {

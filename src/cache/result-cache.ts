@@ -6,7 +6,7 @@ import type { Principal } from '../auth/principal.js';
 import type { Config } from '../config.js';
 import { cacheKey, type CacheRequest } from './key.js';
 import type { MemoryStore } from './memory-store.js';
-import { cacheRequests } from './metrics.js';
+import { cacheRequests } from '../metrics/cache-metrics.js';
 import { SingleFlight } from './single-flight.js';
 import type { CacheLogger, CacheStore, StoredValue } from './store.js';
 import { ttlSeconds } from './ttl-policy.js';

@@ -3,19 +3,16 @@
 // gets the short default; a range that ended more than an hour ago is
 // effectively immutable and keeps longer.
 import type { Config } from '../config.js';
+import { parseTimeBound, resolveTimeBound } from '../query/time.js';
 import type { CacheRequest } from './key.js';
 
 const RECENT_MS = 60 * 60 * 1000;
-const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
-const RELATIVE_RE = /^now(?:\s*-\s*(\d+)\s*([smhdw]))?$/i;
 
 /** Epoch ms of an ISO or relative (now, now-7d) bound; null when absent or unreadable. */
 export function resolveBound(bound: string | null | undefined, now: number): number | null {
   if (bound === null || bound === undefined || bound === '') return null;
-  const rel = RELATIVE_RE.exec(bound.trim());
-  if (rel) return rel[1] ? now - Number(rel[1]) * UNIT_MS[rel[2]!.toLowerCase()]! : now;
-  const t = Date.parse(bound);
-  return Number.isNaN(t) ? null : t;
+  const parsed = parseTimeBound(bound);
+  return parsed === null ? null : Date.parse(resolveTimeBound(parsed, now));
 }
 
 export function ttlSeconds(cache: Config['cache'], req: Pick<CacheRequest, 'kind' | 'from' | 'to'>, now = Date.now()): number {

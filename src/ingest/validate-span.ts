@@ -7,7 +7,7 @@ import { STATUS_CODES, type SpanRecord, type StatusCode } from '../storage/span-
 import { addDecimals, isPlainDecimal, numberToDecimal } from './decimal.js';
 import type { FieldErrors } from './field-errors.js';
 import { INGEST_LIMITS as L } from './limits.js';
-import { unstorableJson, unstorableText } from './text-checks.js';
+import { unstorableJson, unstorableText } from '../query/storable-text.js';
 
 export type SpanDraft = Omit<SpanRecord, 'project_id'> & { project_id: string | null };
 

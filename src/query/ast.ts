@@ -46,14 +46,3 @@ export type NodeKind = FilterNode['kind'];
 /** Operators a normalized predicate can carry; the negative ones become `negated`. */
 export type PositiveOperator = Exclude<Operator, 'ne' | 'not_in' | 'not_contains'>;
 
-/** Stable text naming a target, for messages and canonical keys. */
-export function targetName(t: Target): string {
-  switch (t.kind) {
-    case 'column':
-      return t.field.name;
-    case 'attribute':
-      return `attributes${t.path.map((s) => (/^[A-Za-z0-9_-]+$/.test(s) ? `.${s}` : `.${JSON.stringify(s)}`)).join('')}`;
-    case 'content':
-      return 'content';
-  }
-}

@@ -49,7 +49,8 @@ export function compileNode(node: FilterNode, params: SqlParams): string {
 // --- predicates ---------------------------------------------------------
 
 const C = 'COLLATE "C"';
-const CAST: Record<'text' | 'integer' | 'decimal' | 'timestamp', SqlCast> = {
+/** The SQL type a value of each field type is bound as (filters and keyset positions alike). */
+export const CAST: Record<'text' | 'integer' | 'decimal' | 'timestamp', SqlCast> = {
   text: 'text',
   integer: 'bigint',
   decimal: 'numeric',

@@ -4,7 +4,7 @@
 import { hasPermission, projectScope, requirePermission, type Principal } from '../auth/principal.js';
 import { appError } from '../errors.js';
 import type { FilterNode, Scalar } from './ast.js';
-import { FIELDS, SORT_FIELDS, lookupField, type FieldDef } from './fields.js';
+import { FIELDS, SORT_FIELDS, lookupField, type FieldDef, visibleFields } from './fields.js';
 import { normalize } from './normalize.js';
 import { parseTimeBound } from './time.js';
 import { echo, validateFilter } from './validate.js';
@@ -131,7 +131,7 @@ function timeBound(raw: string | null | undefined, path: string): string | null 
 
 function outputFields(requested: readonly string[] | undefined, principal: Principal): readonly FieldDef[] {
   const canReadCosts = hasPermission(principal, 'read:costs');
-  if (requested === undefined) return canReadCosts ? FIELDS : FIELDS.filter((f) => !f.cost);
+  if (requested === undefined) return visibleFields(canReadCosts);
   const wanted = new Set<string>();
   requested.forEach((name, i) => {
     const f = lookupField(name);

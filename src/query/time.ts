@@ -35,10 +35,6 @@ export function parseIsoTimestamp(s: string): string | null {
   return new Date(ms).toISOString();
 }
 
-export function isRelativeTime(s: string): boolean {
-  return RELATIVE_RE.test(s);
-}
-
 /** A time bound as the request states it: canonical ISO, or a relative expression kept as written. */
 export function parseTimeBound(s: string): string | null {
   if (RELATIVE_RE.test(s)) return s;

@@ -16,6 +16,7 @@ import {
 } from './fields.js';
 import { LIMITS } from './limits.js';
 import { checkRegex } from './regex-check.js';
+import { unstorableText } from './storable-text.js';
 import { parseIsoTimestamp } from './time.js';
 
 const LOGICAL = new Set(['and', 'or', 'not']);
@@ -157,8 +158,8 @@ function targetType(t: Target): TargetType {
 /** Rejects what PostgreSQL text cannot hold faithfully: NUL bytes and lone surrogates. */
 function checkString(s: string, path: string, max: number = LIMITS.maxString): string {
   if (s.length > max) invalid(path, `is longer than ${max} characters`);
-  if (s.includes('\u0000')) invalid(path, 'contains a NUL character');
-  if (/[\uD800-\uDFFF]/u.test(s)) invalid(path, 'contains an unpaired surrogate (not valid Unicode)');
+  const why = unstorableText(s);
+  if (why) invalid(path, why);
   return s;
 }
 

@@ -9,9 +9,16 @@ import { withTimeout } from '../with-timeout.js';
 import { isConnectionFailure, toAppError } from './db-errors.js';
 import type { Driver, PoolStats, QueryObserver, QueryOptions, QueryResult, Tx } from './driver.js';
 
-// int8 (count(*), identity ids) as JS numbers: our ids stay far below 2^53.
-// numeric stays a string so costs are never rounded through a float in transit.
-pg.types.setTypeParser(20, (v) => Number(v));
+/**
+ * Type parsers of this driver's connections (not pg's process-wide table, so
+ * importing the driver changes no other client): int8 (count(*), identity
+ * ids) as JS numbers, since our ids stay far below 2^53; numeric stays a
+ * string so costs are never rounded through a float in transit.
+ */
+const TYPES: pg.CustomTypesConfig = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === pg.types.builtins.INT8 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format)) as pg.CustomTypesConfig['getTypeParser'],
+};
 
 export interface PostgresDriverOptions {
   url: string;
@@ -68,6 +75,7 @@ export class PostgresDriver implements Driver {
       query_timeout: st > 0 ? st + CLIENT_TIMEOUT_MARGIN_MS : undefined,
       application_name: opts.applicationName ?? 'tracelens',
       keepAlive: true,
+      types: TYPES,
     };
     this.pool = new pg.Pool(config);
     // An idle client whose server went away emits 'error' on the pool; without a

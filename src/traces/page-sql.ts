@@ -3,7 +3,7 @@
 // Query shape (buildPageSql): scope, time range, filter and keyset position are
 // separate conjuncts, so a time-window strategy can run the same compiled
 // filter over successive narrower ranges without recompiling it.
-import { compileNode, SqlParams, type CompiledSql, type SqlCast } from '../query/compile.js';
+import { CAST, compileNode, SqlParams, type CompiledSql } from '../query/compile.js';
 import { ID_COLUMN, TABLE, type FieldDef } from '../query/fields.js';
 import type { SearchRequest } from '../query/request.js';
 import { selectList } from './trace-sql.js';
@@ -22,7 +22,6 @@ export interface KeysetPosition {
 /** Hidden columns of a page query: the cursor's sort value and row id, removed before the rows leave. */
 export const SORT_KEY = '__sort_key';
 export const ROW_ID = '__row_id';
-const KEY_CAST: Record<string, SqlCast> = { text: 'text', integer: 'bigint', decimal: 'numeric', timestamp: 'timestamptz' };
 
 /** Text sorts byte-wise (C collation), identical on every engine, locale and in cursor comparisons. */
 function sortExpr(f: FieldDef): string {
@@ -64,7 +63,7 @@ export function buildPageSql(req: SearchRequest, bounds: PageBounds, after: Keys
     if (after.key === null) {
       where.push(`(${f.column} IS NULL AND ${ID_COLUMN} ${cmp} ${id})`);
     } else {
-      const row = `(${sortExpr(f)}, ${ID_COLUMN}) ${cmp} (${params.append(after.key, KEY_CAST[f.type]!)}, ${id})`;
+      const row = `(${sortExpr(f)}, ${ID_COLUMN}) ${cmp} (${params.append(after.key, CAST[f.type as keyof typeof CAST])}, ${id})`;
       where.push(f.nullable ? `(${row} OR ${f.column} IS NULL)` : row);
     }
   }

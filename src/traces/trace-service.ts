@@ -3,10 +3,10 @@
 import { hasPermission, projectScope, requirePermission, type Principal } from '../auth/principal.js';
 import type { ResultCache } from '../cache/result-cache.js';
 import { appError } from '../errors.js';
-import { FIELDS } from '../query/fields.js';
+import { FIELDS, visibleFields } from '../query/fields.js';
 import type { Queryable } from '../storage/driver.js';
 import { buildSpanTree, type SpanTreeNode } from './span-tree.js';
-import { getTraceSpans, visibleFields, type SpanRow } from './trace-sql.js';
+import { getTraceSpans, type SpanRow } from './trace-sql.js';
 
 export interface TraceDeps {
   reader: Queryable;

@@ -1,6 +1,6 @@
 // Reads of whole traces. Every query takes the caller's project scope; a null
 // scope (admin) is the only way to read across all projects.
-import { FIELDS, type FieldDef } from '../query/fields.js';
+import type { FieldDef } from '../query/fields.js';
 import type { Queryable } from '../storage/driver.js';
 
 export type SpanRow = Record<string, unknown>;
@@ -12,12 +12,6 @@ export type SpanRow = Record<string, unknown>;
  */
 export function selectList(fields: readonly FieldDef[]): string {
   return fields.map((f) => (f.type === 'decimal' ? `${f.column}::float8 AS ${f.column}` : f.column)).join(', ');
-}
-
-/** Fields a caller may see: cost columns need read:costs. */
-export function visibleFields(canReadCosts: boolean, requested?: readonly FieldDef[]): readonly FieldDef[] {
-  const base = requested ?? FIELDS;
-  return canReadCosts ? base : base.filter((f) => !f.cost);
 }
 
 export async function getTraceSpans(

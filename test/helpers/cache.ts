@@ -1,7 +1,7 @@
 // Cache test helpers: a cache built from env overrides, and counter readings.
 import { createCache, type CacheParts } from '../../src/cache/create-cache.js';
 import type { GuardedRedis } from '../../src/cache/guarded-redis.js';
-import { cacheRequests } from '../../src/cache/metrics.js';
+import { cacheRequests } from '../../src/metrics/cache-metrics.js';
 import { loadConfig } from '../../src/config.js';
 
 export const SILENT_LOG = { info() {}, warn() {}, debug() {} };

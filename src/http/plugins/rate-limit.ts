@@ -6,24 +6,15 @@
 // silently and its Redis store has no call bound of its own.
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { Counter } from 'prom-client';
 import type { Principal } from '../../auth/principal.js';
 import { appError, logFields } from '../../errors.js';
-import { RedisRateLimitStore } from './rate-limit-redis-store.js';
-import { MemoryRateLimitStore, type RateLimitStore, type WindowCount } from './rate-limit-store.js';
+import { rateLimitExceeded as exceededTotal, rateLimitFailOpen as failOpenTotal } from '../../metrics/cache-metrics.js';
+import { RedisRateLimitStore } from '../../cache/rate-limit-redis-store.js';
+import { MemoryRateLimitStore, type RateLimitStore, type WindowCount } from '../../cache/rate-limit-store.js';
 
 const WINDOW_MS = 60_000;
 const FAIL_OPEN_LOG_EVERY_MS = 10_000;
 
-const failOpenTotal = new Counter({
-  name: 'rate_limit_fail_open_total',
-  help: 'Requests counted per instance because the shared rate-limit store (Redis) was unreachable',
-});
-const exceededTotal = new Counter({
-  name: 'rate_limit_exceeded_total',
-  help: 'Requests rejected with 429, by role',
-  labelNames: ['role'] as const,
-});
 
 /** One budget per identity and role, within its organisation (subjects are unique only per issuer/org). */
 export function rateLimitKey(prefix: string, p: Principal): string {

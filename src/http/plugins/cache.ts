@@ -2,10 +2,10 @@
 // connection, or null) for the rate limiter, app.cacheProbe for /health.
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import type { HealthProbe } from '../http/routes/health.js';
-import { createCache } from './create-cache.js';
-import type { GuardedRedis } from './guarded-redis.js';
-import type { ResultCache } from './result-cache.js';
+import type { HealthProbe } from '../../http/routes/health.js';
+import { createCache } from '../../cache/create-cache.js';
+import type { GuardedRedis } from '../../cache/guarded-redis.js';
+import type { ResultCache } from '../../cache/result-cache.js';
 
 declare module 'fastify' {
   interface FastifyInstance {

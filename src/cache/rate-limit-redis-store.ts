@@ -1,7 +1,7 @@
 // Counters in Redis, so every instance draws from one budget. INCR and the
 // window's expiry happen in one Lua script: atomic, one round trip, and the
 // window length comes from Redis' clock, not from each instance's.
-import type { GuardedRedis } from '../../cache/guarded-redis.js';
+import type { GuardedRedis } from './guarded-redis.js';
 import type { RateLimitStore, WindowCount } from './rate-limit-store.js';
 
 const HIT_SCRIPT = `
