@@ -88,7 +88,7 @@ function record(d: SpanDraft, i: number): SpanRecord {
 }
 
 /** An ingest scenario: batches (indexes into the spans, duplicates allowed) and deletes between them. */
-const scenarioArb = fc.array(spanArb, { minLength: 1, maxLength: 40 }).chain((spans) =>
+const scenarioArb = fc.array(spanArb, { minLength: 3, maxLength: 40 }).chain((spans) =>
   fc.record({
     spans: fc.constant(spans),
     order: fc.shuffledSubarray(spans.map((_, i) => i), { minLength: spans.length, maxLength: spans.length }),
