@@ -53,17 +53,17 @@ const CASES: Case[] = [
   {
     name: 'cost + requests per model per hour, 30 days',
     target: 'rollup',
-    body: { from: 'now-30d', interval: '1h', group_by: ['model'], metrics: [{ metric: 'total_cost', aggregation: 'sum', alias: 'cost' }, { metric: 'request_count', alias: 'requests' }] },
+    body: { limit: 10_000, from: 'now-30d', interval: '1h', group_by: ['model'], metrics: [{ metric: 'total_cost', aggregation: 'sum', alias: 'cost' }, { metric: 'request_count', alias: 'requests' }] },
   },
   {
     name: 'p95 latency per provider per day, 90 days',
     target: 'rollup',
-    body: { from: 'now-90d', interval: '1d', group_by: ['provider'], metrics: [{ metric: 'duration', aggregation: 'p95', alias: 'p95_ms' }] },
+    body: { limit: 10_000, from: 'now-90d', interval: '1d', group_by: ['provider'], metrics: [{ metric: 'duration', aggregation: 'p95', alias: 'p95_ms' }] },
   },
   {
     name: 'error rate per environment per 5 min, 24 h',
     target: 'rollup',
-    body: { from: 'now-24h', interval: '5m', group_by: ['environment'], metrics: [{ metric: 'error_rate', alias: 'error_rate' }] },
+    body: { limit: 10_000, from: 'now-24h', interval: '5m', group_by: ['environment'], metrics: [{ metric: 'error_rate', alias: 'error_rate' }] },
   },
   {
     name: 'summary, 7 days',
@@ -135,7 +135,10 @@ async function ingestRun(driver: PostgresDriver, batches: number, batchSize: num
   let inserted = 0;
   await Promise.all(
     Array.from({ length: workers }, async () => {
-      for (let batch = queue.shift(); batch; batch = queue.shift()) inserted += await insertSpanRecords(driver, batch);
+      for (let batch = queue.shift(); batch; batch = queue.shift()) {
+        const n = await insertSpanRecords(driver, batch); // read `inserted` after the await, not before
+        inserted += n;
+      }
     }),
   );
   const seconds = (performance.now() - started) / 1000;
@@ -149,7 +152,7 @@ async function main() {
   await client.connect();
   await client.query('ANALYZE llm_rollup_1m, llm_rollup_1h, llm_rollup_1d, llm_latency_1h, llm_latency_1d');
   const jwt = await mintToken(secret, { sub: 'bench', role: 'admin', ttlS: 6 * 3600 });
-  const api = await startApi({ DATABASE_URL: dbUrl, JWT_SECRET: secret, CACHE_ENABLED: 'false', DB_POOL_MAX: String(Math.max(2, connections)) });
+  const api = await startApi({ DATABASE_URL: dbUrl, JWT_SECRET: secret, CACHE_ENABLED: 'false', DB_POOL_MAX: String(Math.max(2, connections)), DB_POOL_MIN: '1' });
   const results: CaseResult[] = [];
   try {
     for (const c of CASES) {
