@@ -1,7 +1,7 @@
 // Wire -> MetricsRequest. POST /metrics/query and GET /metrics both end here;
 // the filter goes through the search DSL's own validate + normalize, so the
 // metrics API accepts exactly the filters search accepts.
-import { badRequest } from '../errors.js';
+import { appError } from '../errors.js';
 import type { FilterNode } from '../query/ast.js';
 import { parseAttributePath } from '../query/attribute-path.js';
 import { lookupField, ATTRIBUTES_PREFIX, type Column } from '../query/fields.js';
@@ -85,7 +85,7 @@ export interface MetricsBody {
 }
 
 export function metricsRequestFromBody(body: MetricsBody): MetricsRequest {
-  if (!body.metrics || body.metrics.length === 0) throw badRequest('metrics must list at least one metric', { path: 'metrics' });
+  if (!body.metrics || body.metrics.length === 0) throw appError.BAD_REQUEST('metrics must list at least one metric', { path: 'metrics' });
   const metrics = body.metrics.map((m, i) => metricSpec(m.metric, m.aggregation ?? undefined, m.alias ?? undefined, `metrics[${i}]`));
   return finish({
     metrics,
@@ -125,10 +125,10 @@ const QUERY_FILTERS: ReadonlyArray<readonly [keyof MetricsQuery, string]> = [
 /** `metrics=total_cost:sum,duration:p95` (alias: `name:agg:alias`). */
 export function metricsRequestFromQuery(q: MetricsQuery): MetricsRequest {
   const list = (q.metrics ?? '').split(',').filter((s) => s !== '');
-  if (list.length === 0) throw badRequest('query.metrics must list at least one metric, e.g. request_count,duration:p95', { path: 'query.metrics' });
+  if (list.length === 0) throw appError.BAD_REQUEST('query.metrics must list at least one metric, e.g. request_count,duration:p95', { path: 'query.metrics' });
   const metrics = list.map((item, i) => {
     const [metric, aggregation, alias, extra] = item.split(':');
-    if (extra !== undefined) throw badRequest(`query.metrics[${i}] must be metric[:aggregation[:alias]] (got ${echo(item)})`, { path: 'query.metrics' });
+    if (extra !== undefined) throw appError.BAD_REQUEST(`query.metrics[${i}] must be metric[:aggregation[:alias]] (got ${echo(item)})`, { path: 'query.metrics' });
     return metricSpec(metric, aggregation || undefined, alias || undefined, `query.metrics[${i}]`);
   });
   const leaves = QUERY_FILTERS.filter(([p]) => q[p] !== undefined).map(([p, field]) => ({ field, operator: 'eq', value: q[p]! }));
@@ -137,7 +137,7 @@ export function metricsRequestFromQuery(q: MetricsQuery): MetricsRequest {
     limit = /^\d{1,6}$/.test(q.limit) ? Number(q.limit) : -1;
   }
   if (q.sort_desc !== undefined && q.sort_desc !== 'true' && q.sort_desc !== 'false') {
-    throw badRequest('query.sort_desc must be true or false', { path: 'query.sort_desc' });
+    throw appError.BAD_REQUEST('query.sort_desc must be true or false', { path: 'query.sort_desc' });
   }
   return finish({
     metrics,
@@ -159,19 +159,19 @@ export function metricsRequestFromQuery(q: MetricsQuery): MetricsRequest {
 function metricSpec(name: string | undefined, aggregation: string | undefined, alias: string | undefined, path: string): MetricSpec {
   const metric = name === undefined ? undefined : lookupMetric(name);
   if (!metric) {
-    throw badRequest(`${path}.metric must be one of ${METRICS.map((m) => m.name).join(', ')} (got ${echo(String(name))})`, { path: `${path}.metric` });
+    throw appError.BAD_REQUEST(`${path}.metric must be one of ${METRICS.map((m) => m.name).join(', ')} (got ${echo(String(name))})`, { path: `${path}.metric` });
   }
   let agg = metric.defaultAggregation;
   if (aggregation !== undefined) {
     if (!(AGGREGATIONS as readonly string[]).includes(aggregation) || !metric.aggregations.includes(aggregation as Aggregation)) {
-      throw badRequest(`${path}.aggregation of ${metric.name} must be one of ${metric.aggregations.join(', ')} (got ${echo(aggregation)})`, {
+      throw appError.BAD_REQUEST(`${path}.aggregation of ${metric.name} must be one of ${metric.aggregations.join(', ')} (got ${echo(aggregation)})`, {
         path: `${path}.aggregation`,
       });
     }
     agg = aggregation as Aggregation;
   }
   const out = alias ?? (aggregation === undefined ? metric.name : `${metric.name}_${agg}`);
-  if (!ALIAS_RE.test(out)) throw badRequest(`${path}.alias must match ${ALIAS_RE.source} (got ${echo(out)})`, { path: `${path}.alias` });
+  if (!ALIAS_RE.test(out)) throw appError.BAD_REQUEST(`${path}.alias must match ${ALIAS_RE.source} (got ${echo(out)})`, { path: `${path}.alias` });
   return { metric, aggregation: agg, alias: out };
 }
 
@@ -192,58 +192,58 @@ interface Draft {
 }
 
 function finish(d: Draft): MetricsRequest {
-  if (d.metrics.length > METRICS_LIMITS.maxMetrics) throw badRequest(`metrics has more than ${METRICS_LIMITS.maxMetrics} entries`, { path: 'metrics' });
+  if (d.metrics.length > METRICS_LIMITS.maxMetrics) throw appError.BAD_REQUEST(`metrics has more than ${METRICS_LIMITS.maxMetrics} entries`, { path: 'metrics' });
   const aliases = new Set<string>();
   d.metrics.forEach((m, i) => {
-    if (aliases.has(m.alias)) throw badRequest(`metrics[${i}].alias ${echo(m.alias)} is used twice`, { path: `metrics[${i}].alias` });
+    if (aliases.has(m.alias)) throw appError.BAD_REQUEST(`metrics[${i}].alias ${echo(m.alias)} is used twice`, { path: `metrics[${i}].alias` });
     aliases.add(m.alias);
   });
 
   let interval: IntervalDef | null = null;
   if (d.interval !== null) {
     interval = lookupInterval(d.interval) ?? null;
-    if (!interval) throw badRequest(`interval must be one of ${INTERVAL_SPELLINGS.join(', ')} or null (got ${echo(d.interval)})`, { path: 'interval' });
+    if (!interval) throw appError.BAD_REQUEST(`interval must be one of ${INTERVAL_SPELLINGS.join(', ')} or null (got ${echo(d.interval)})`, { path: 'interval' });
   }
   const timeZone = d.timeZone ?? 'UTC';
-  if (timeZone.length > 64 || !isTimeZone(timeZone)) throw badRequest(`time_zone must be an IANA time zone name (got ${echo(timeZone)})`, { path: 'time_zone' });
+  if (timeZone.length > 64 || !isTimeZone(timeZone)) throw appError.BAD_REQUEST(`time_zone must be an IANA time zone name (got ${echo(timeZone)})`, { path: 'time_zone' });
 
-  if (d.groupBy.length > METRICS_LIMITS.maxGroupBy) throw badRequest(`group_by takes at most ${METRICS_LIMITS.maxGroupBy} entries`, { path: 'group_by' });
+  if (d.groupBy.length > METRICS_LIMITS.maxGroupBy) throw appError.BAD_REQUEST(`group_by takes at most ${METRICS_LIMITS.maxGroupBy} entries`, { path: 'group_by' });
   const groupBy = d.groupBy.map((g, i) => groupSpec(g, `group_by[${i}]`));
   const names = new Set<string>(['timestamp']);
   groupBy.forEach((g, i) => {
-    if (names.has(g.name)) throw badRequest(`group_by[${i}] ${echo(g.name)} is listed twice`, { path: `group_by[${i}]` });
+    if (names.has(g.name)) throw appError.BAD_REQUEST(`group_by[${i}] ${echo(g.name)} is listed twice`, { path: `group_by[${i}]` });
     names.add(g.name);
   });
   d.metrics.forEach((m, i) => {
-    if (names.has(m.alias)) throw badRequest(`metrics[${i}].alias ${echo(m.alias)} collides with a group_by or timestamp key`, { path: `metrics[${i}].alias` });
+    if (names.has(m.alias)) throw appError.BAD_REQUEST(`metrics[${i}].alias ${echo(m.alias)} collides with a group_by or timestamp key`, { path: `metrics[${i}].alias` });
   });
 
-  if (d.having.length > METRICS_LIMITS.maxHaving) throw badRequest(`having takes at most ${METRICS_LIMITS.maxHaving} conditions`, { path: 'having' });
+  if (d.having.length > METRICS_LIMITS.maxHaving) throw appError.BAD_REQUEST(`having takes at most ${METRICS_LIMITS.maxHaving} conditions`, { path: 'having' });
   const having = d.having.map((h, i): HavingSpec => {
     const path = `having[${i}]`;
-    if (typeof h.alias !== 'string' || !aliases.has(h.alias)) throw badRequest(`${path}.alias must name a metric alias of this query`, { path: `${path}.alias` });
+    if (typeof h.alias !== 'string' || !aliases.has(h.alias)) throw appError.BAD_REQUEST(`${path}.alias must name a metric alias of this query`, { path: `${path}.alias` });
     const op = String(h.operator ?? '').toLowerCase();
-    if (!(HAVING_OPERATORS as readonly string[]).includes(op)) throw badRequest(`${path}.operator must be one of ${HAVING_OPERATORS.join(', ')}`, { path: `${path}.operator` });
-    if (typeof h.value !== 'number' || !Number.isFinite(h.value)) throw badRequest(`${path}.value must be a number`, { path: `${path}.value` });
+    if (!(HAVING_OPERATORS as readonly string[]).includes(op)) throw appError.BAD_REQUEST(`${path}.operator must be one of ${HAVING_OPERATORS.join(', ')}`, { path: `${path}.operator` });
+    if (typeof h.value !== 'number' || !Number.isFinite(h.value)) throw appError.BAD_REQUEST(`${path}.value must be a number`, { path: `${path}.value` });
     return { alias: h.alias, op: op as HavingOperator, value: h.value };
   });
 
   let sort: MetricsRequest['sort'] = null;
   if (d.sortBy !== null) {
     if (!aliases.has(d.sortBy) && !names.has(d.sortBy)) {
-      throw badRequest(`sort_by must be a metric alias, a group_by key or timestamp (got ${echo(d.sortBy)})`, { path: 'sort_by' });
+      throw appError.BAD_REQUEST(`sort_by must be a metric alias, a group_by key or timestamp (got ${echo(d.sortBy)})`, { path: 'sort_by' });
     }
-    if (d.sortBy === 'timestamp' && interval === null) throw badRequest('sort_by timestamp needs an interval', { path: 'sort_by' });
+    if (d.sortBy === 'timestamp' && interval === null) throw appError.BAD_REQUEST('sort_by timestamp needs an interval', { path: 'sort_by' });
     // Metrics sort largest first by default (top-N), keys smallest first.
     sort = { key: d.sortBy, desc: d.sortDesc ?? aliases.has(d.sortBy) };
   }
 
   const limit = d.limit ?? METRICS_LIMITS.defaultLimit;
   if (!Number.isInteger(limit) || limit < 1 || limit > METRICS_LIMITS.maxLimit) {
-    throw badRequest(`limit must be an integer from 1 to ${METRICS_LIMITS.maxLimit}`, { path: 'limit' });
+    throw appError.BAD_REQUEST(`limit must be an integer from 1 to ${METRICS_LIMITS.maxLimit}`, { path: 'limit' });
   }
-  if (d.fill !== null && d.fill !== 'zero' && d.fill !== 'null') throw badRequest(`fill must be zero, null or absent (got ${echo(d.fill)})`, { path: 'fill' });
-  if (d.fill !== null && interval === null) throw badRequest('fill needs an interval', { path: 'fill' });
+  if (d.fill !== null && d.fill !== 'zero' && d.fill !== 'null') throw appError.BAD_REQUEST(`fill must be zero, null or absent (got ${echo(d.fill)})`, { path: 'fill' });
+  if (d.fill !== null && interval === null) throw appError.BAD_REQUEST('fill needs an interval', { path: 'fill' });
 
   return {
     metrics: d.metrics,
@@ -256,7 +256,7 @@ function finish(d: Draft): MetricsRequest {
     having,
     sort,
     limit,
-    fill: d.fill as MetricsRequest['fill'],
+    fill: d.fill,
     projects: d.projects,
   };
 }
@@ -265,19 +265,19 @@ function groupSpec(name: string, path: string): GroupSpec {
   if (name === 'tags') return { kind: 'tags', name };
   if (name.startsWith(ATTRIBUTES_PREFIX)) {
     const keys = parseAttributePath(name.slice(ATTRIBUTES_PREFIX.length));
-    if (!Array.isArray(keys)) throw badRequest(`${path} ${echo(name)} ${keys.error}`, { path });
+    if (!Array.isArray(keys)) throw appError.BAD_REQUEST(`${path} ${echo(name)} ${keys.error}`, { path });
     return { kind: 'attribute', name, path: keys };
   }
   const f = lookupField(name);
   if (!f || !GROUP_COLUMNS.includes(f.column)) {
-    throw badRequest(`${path} must be one of ${GROUP_COLUMNS.join(', ')}, tags or attributes.<path> (got ${echo(name)})`, { path });
+    throw appError.BAD_REQUEST(`${path} must be one of ${GROUP_COLUMNS.join(', ')}, tags or attributes.<path> (got ${echo(name)})`, { path });
   }
   return { kind: 'column', name, column: f.column };
 }
 
 function timeBound(raw: string, path: string): string {
   const bound = parseTimeBound(raw);
-  if (bound === null) throw badRequest(`${path} must be an ISO 8601 timestamp or now-<n><s|m|h|d|w> (got ${echo(raw)})`, { path });
+  if (bound === null) throw appError.INVALID_TIME_RANGE(path, echo(raw));
   return bound;
 }
 

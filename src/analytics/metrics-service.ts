@@ -4,7 +4,7 @@
 // on the same call (docs/analytics.md, "Service API").
 import { hasPermission, projectScope, requirePermission, type Principal } from '../auth/principal.js';
 import type { ResultCache } from '../cache/result-cache.js';
-import { AppError, badRequest, forbidden } from '../errors.js';
+import { appError } from '../errors.js';
 import { canonicalFilter, requireCostPermissionForFilter } from '../query/request.js';
 import { resolveTimeBound } from '../query/time.js';
 import type { Queryable } from '../storage/driver.js';
@@ -50,7 +50,7 @@ export function authorizeMetrics(principal: Principal, req: MetricsRequest): rea
   requirePermission(principal, 'read:metrics');
   if (!hasPermission(principal, 'read:costs')) {
     const money = req.metrics.find((m) => m.metric.cost);
-    if (money) throw forbidden(`Metric '${money.metric.name}' needs the 'read:costs' permission`);
+    if (money) throw appError.FORBIDDEN(`Metric '${money.metric.name}' needs the 'read:costs' permission`);
     requireCostPermissionForFilter(req.filter, principal);
   }
   return projectScope(principal, req.projects ?? undefined);
@@ -60,20 +60,16 @@ export function authorizeMetrics(principal: Principal, req: MetricsRequest): rea
 export function resolveRange(req: MetricsRequest, now: number): { fromMs: number; toMs: number } {
   const fromMs = Date.parse(resolveTimeBound(req.from, now));
   const toMs = req.to === null ? now : Date.parse(resolveTimeBound(req.to, now));
-  if (!(fromMs < toMs)) throw badRequest('from must be before to', { path: 'from' });
+  if (!(fromMs < toMs)) throw appError.BAD_REQUEST('from must be before to', { path: 'from' });
   const span = toMs - fromMs;
   const maxRange = req.interval?.maxRangeMs ?? MAX_TOTAL_RANGE_MS;
   if (span > maxRange) {
-    throw new AppError('METRICS_RANGE_TOO_LONG', `A range of ${days(span)} days is too long for interval ${req.interval?.name ?? 'null'} (at most ${days(maxRange)} days)`, {
-      details: { path: 'from', max_range_days: days(maxRange) },
-    });
+    throw appError.METRICS_RANGE_TOO_LONG(`A range of ${days(span)} days is too long for interval ${req.interval?.name ?? 'null'} (at most ${days(maxRange)} days)`, { path: 'from', max_range_days: days(maxRange) });
   }
   if (req.interval !== null) {
     const points = Math.ceil(span / req.interval.ms);
     if (points > METRICS_LIMITS.maxPoints) {
-      throw new AppError('METRICS_TOO_MANY_POINTS', `${points} buckets per series exceed the limit of ${METRICS_LIMITS.maxPoints}; use a longer interval or a shorter range`, {
-        details: { path: 'interval', max_points: METRICS_LIMITS.maxPoints },
-      });
+      throw appError.METRICS_TOO_MANY_POINTS(`${points} buckets per series exceed the limit of ${METRICS_LIMITS.maxPoints}; use a longer interval or a shorter range`, { path: 'interval', max_points: METRICS_LIMITS.maxPoints });
     }
   }
   return { fromMs, toMs };
@@ -123,15 +119,11 @@ export async function executeMetricsQuery(
   if (compiled.countsSeries && first?.__series !== undefined) {
     const series = Number(first.__series);
     if (series > METRICS_LIMITS.maxSeries) {
-      throw new AppError('METRICS_TOO_MANY_SERIES', `${series} series exceed the limit of ${METRICS_LIMITS.maxSeries}; narrow the filter or group by fewer keys`, {
-        details: { path: 'group_by', max_series: METRICS_LIMITS.maxSeries },
-      });
+      throw appError.METRICS_TOO_MANY_SERIES(`${series} series exceed the limit of ${METRICS_LIMITS.maxSeries}; narrow the filter or group by fewer keys`, { path: 'group_by', max_series: METRICS_LIMITS.maxSeries });
     }
     const points = Math.ceil((range.toMs - range.fromMs) / req.interval!.ms);
     if (req.fill !== null && series * points > METRICS_LIMITS.maxFilledPoints) {
-      throw new AppError('METRICS_TOO_MANY_POINTS', `fill would create ${series * points} points, more than ${METRICS_LIMITS.maxFilledPoints}; narrow the range or the groups`, {
-        details: { path: 'fill', max_filled_points: METRICS_LIMITS.maxFilledPoints },
-      });
+      throw appError.METRICS_TOO_MANY_POINTS(`fill would create ${series * points} points, more than ${METRICS_LIMITS.maxFilledPoints}; narrow the range or the groups`, { path: 'fill', max_filled_points: METRICS_LIMITS.maxFilledPoints });
     }
   }
   const rows = res.rows.map((r) => {

@@ -21,7 +21,7 @@ describeEachBackend('metrics query API', (backend) => {
   const data = async (body: unknown, headers = dev) => {
     const res = await post(body, headers);
     expect(res.statusCode, res.body).toBe(200);
-    return res.json() as { data: Record<string, unknown>[]; meta: { source: string; segments: { source: string }[] }; pagination: { total: number } };
+    return res.json<{ data: Record<string, unknown>[]; meta: { source: string; segments: { source: string }[] }; pagination: { total: number } }>();
   };
 
   // Two days of spans in proj-a (and one in proj-b, invisible to dev).
@@ -186,7 +186,7 @@ describeEachBackend('metrics query API', (backend) => {
     expect(await code({ metrics: [{ metric: 'tokens' }] })).toBe('BAD_REQUEST');
     expect(await code({ metrics: [{ metric: 'error_rate', aggregation: 'p95' }] })).toBe('BAD_REQUEST');
     expect(await code({ metrics: [{ metric: 'request_count' }], group_by: ['input_text'] })).toBe('BAD_REQUEST');
-    expect(await code({ metrics: [{ metric: 'request_count' }], filter: { field: 'nope', operator: 'eq', value: 1 } })).toBe('BAD_REQUEST');
+    expect(await code({ metrics: [{ metric: 'request_count' }], filter: { field: 'nope', operator: 'eq', value: 1 } })).toBe('INVALID_FILTER');
     expect(await code({ metrics: [{ metric: 'request_count' }], interval: '2h' })).toBe('BAD_REQUEST');
     expect(await code({ metrics: [{ metric: 'request_count' }], time_zone: 'Mars/Olympus' })).toBe('BAD_REQUEST');
     expect(await code({ metrics: [{ metric: 'request_count', alias: 'x' }, { metric: 'error_count', alias: 'x' }] })).toBe('BAD_REQUEST');

@@ -16,6 +16,19 @@ import {
 } from '../../analytics/metrics-request.js';
 import { runMetricsQuery } from '../../analytics/metrics-service.js';
 import { meta } from '../envelope.js';
+import { errorResponses, PROTECTED_ROUTE_ERRORS } from '../error-responses.js';
+
+const ERROR_CODES = errorResponses([
+  ...PROTECTED_ROUTE_ERRORS,
+  'INVALID_FILTER',
+  'UNSUPPORTED_REGEX',
+  'INVALID_VALUE',
+  'INVALID_TIME_RANGE',
+  'METRICS_RANGE_TOO_LONG',
+  'METRICS_TOO_MANY_POINTS',
+  'METRICS_TOO_MANY_SERIES',
+  'QUERY_TIMEOUT',
+]);
 
 const nullableString = (maxLength: number) => ({ type: ['string', 'null'], maxLength });
 
@@ -91,6 +104,7 @@ export default async function metricsQueryRoutes(app: FastifyInstance) {
         summary: 'Time series and totals of span metrics (counts, rates, cost, tokens, latency percentiles, unique users) by any group and filter',
         security: [{ bearerAuth: [] }],
         body: bodySchema,
+        response: ERROR_CODES,
       },
     },
     async (request, reply) => respond(app, request, reply, metricsRequestFromBody(request.body)),
@@ -103,6 +117,7 @@ export default async function metricsQueryRoutes(app: FastifyInstance) {
         summary: 'The metrics query in query-string form: metrics=total_cost:sum,duration:p95&interval=1h&group_by=model',
         security: [{ bearerAuth: [] }],
         querystring,
+        response: ERROR_CODES,
       },
     },
     async (request, reply) => respond(app, request, reply, metricsRequestFromQuery(request.query)),
