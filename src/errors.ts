@@ -85,6 +85,22 @@ export const ERRORS = {
     when: 'a body sent with `Content-Encoding: gzip`, `deflate` or `br` is not valid data of that encoding',
     build: (encoding: string, why: string) => ({ message: `Request body is not valid ${encoding} data (${why})` }),
   }),
+  // Metrics query limits (docs/analytics.md).
+  METRICS_RANGE_TOO_LONG: defineError({
+    status: 400,
+    when: 'a metrics query covers a longer range than its interval allows (1m: 7 days ... 1w: 20 years)',
+    build: (message: string, details: unknown) => ({ message, details }),
+  }),
+  METRICS_TOO_MANY_POINTS: defineError({
+    status: 400,
+    when: 'a metrics time series would have more buckets per series than the limit, or `fill` would create too many points',
+    build: (message: string, details: unknown) => ({ message, details }),
+  }),
+  METRICS_TOO_MANY_SERIES: defineError({
+    status: 400,
+    when: 'a metrics time series has more distinct groups than the series limit',
+    build: (message: string, details: unknown) => ({ message, details }),
+  }),
   // 401/403/404
   UNAUTHORIZED: defineError({
     status: 401,

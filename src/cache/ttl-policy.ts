@@ -7,6 +7,7 @@ import { parseTimeBound, resolveTimeBound } from '../query/time.js';
 import type { CacheRequest } from './key.js';
 
 const RECENT_MS = 60 * 60 * 1000;
+const RECENT_AGGREGATE_TTL_S = 5;
 
 /** Epoch ms of an ISO or relative (now, now-7d) bound; null when absent or unreadable. */
 export function resolveBound(bound: string | null | undefined, now: number): number | null {
@@ -20,6 +21,7 @@ export function ttlSeconds(cache: Config['cache'], req: Pick<CacheRequest, 'kind
   const to = resolveBound(req.to, now);
   // An unreadable bound counts as "recent": the short TTL is the safe side.
   const historical = from !== null && to !== null && to < now - RECENT_MS;
-  if (!historical) return cache.defaultTtlS;
+  // Aggregates must not hide a just-ingested span for long (the contract's freshness bound).
+  if (!historical) return req.kind === 'aggregate' ? Math.min(cache.defaultTtlS, RECENT_AGGREGATE_TTL_S) : cache.defaultTtlS;
   return req.kind === 'aggregate' ? cache.aggregateTtlS : cache.historicalTtlS;
 }
