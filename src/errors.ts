@@ -4,6 +4,9 @@
 
 export const ERROR_STATUS = {
   BAD_REQUEST: 400,
+  // Analytics and cost reports (docs/analytics-endpoints.md).
+  COMPARE_MODEL_COUNT: 400,
+  ATTRIBUTION_DIMENSION_INVALID: 400,
   UNAUTHORIZED: 401,
   FORBIDDEN: 403,
   NOT_FOUND: 404,
