@@ -253,6 +253,34 @@ describeEachBackend('analytics and cost reports', (backend) => {
     expect(d.score).toBe(Math.round(100 * (1 - 0.4 * (8.1 / 9.9))));
   });
 
+  it('costs forecast: whole-day history, a seasonal model, intervals, totals and its backtest', async () => {
+    // One span a day for six weeks: a rising trend with quiet weekends.
+    const week = [3, 3.2, 3.1, 3.3, 2.8, -7, -8.4];
+    const start = Date.UTC(2026, 7, 3); // a Monday
+    const spans = Array.from({ length: 42 }, (_, t) =>
+      span({ span_id: `f${t}`, trace_id: `f${t}`, project_id: 'proj-f', ts: new Date(start + t * 86_400_000 + 12 * 3_600_000).toISOString(), total_cost_usd: (10 + 0.1 * t + week[t % 7]!).toFixed(4) }),
+    );
+    await insertSpans(backend().driver, spans);
+    const who = await bearer({ role: 'billing', projects: ['proj-f'] });
+    // The range starts and ends mid-day: only the 41 whole days between count.
+    const body = await ok(`/costs/forecast?from=2026-08-03T06:00:00Z&to=2026-09-14T06:00:00Z&days=10`, who);
+    const d = body.data;
+    expect(d.model).toBe('holt_winters_additive');
+    expect(d.history).toHaveLength(41);
+    expect(d.history[0]).toEqual({ date: '2026-08-04', total_cost: 10.1 + 3.2 });
+    expect(d.forecast).toHaveLength(10);
+    expect(d.forecast[0].date).toBe('2026-09-14');
+    for (const p of d.forecast) expect(p.lower <= p.total_cost && p.total_cost <= p.upper).toBe(true);
+    // Monday 2026-09-14 (t = 42) vs Saturday 2026-09-19 (t = 47): the weekly season carries on.
+    expect(d.forecast[0].total_cost).toBeGreaterThan(d.forecast[5].total_cost + 5);
+    expect(d.projected_totals.next_7_days).toBeCloseTo(d.forecast.slice(0, 7).reduce((s: number, p: { total_cost: number }) => s + p.total_cost, 0), 6);
+    expect(d.backtest.horizon_days).toBe(14);
+    expect(d.backtest.mape).toBeLessThan(d.backtest.baseline_mape);
+    const empty = (await ok('/costs/forecast?from=2026-01-01T00:00:00Z&to=2026-01-03T00:00:00Z', who)).data;
+    expect(empty.history.map((h: { total_cost: number }) => h.total_cost)).toEqual([0, 0]);
+    expect(empty.backtest).toBeNull();
+  });
+
   it('permissions: billing reads costs only; analytics with money need read:costs', async () => {
     expect((await get(`/costs/summary?${RANGE}`, billing)).statusCode).toBe(200);
     expect((await get(`/costs/forecast?${RANGE}`, billing)).statusCode).toBe(200);
