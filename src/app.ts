@@ -15,6 +15,7 @@ import traceRoutes from './http/routes/traces.js';
 import ingestRoutes from './http/routes/ingest.js';
 import searchRoutes from './http/routes/search.js';
 import listRoutes from './http/routes/list.js';
+import metricsQueryRoutes from './http/routes/metrics-query.js';
 import { cursorKeyFrom } from './query/cursor.js';
 import authPlugin from './http/plugins/auth.js';
 import openapiPlugin from './http/plugins/openapi.js';
@@ -104,6 +105,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await api.register(ingestRoutes);
       await api.register(searchRoutes, { cursorKey });
       await api.register(listRoutes, { cursorKey });
+      await api.register(metricsQueryRoutes);
     },
     { prefix: '/api/v1' },
   );

@@ -18,6 +18,10 @@ export const ERROR_STATUS = {
   INTERNAL: 500,
   SERVICE_UNAVAILABLE: 503,
   QUERY_TIMEOUT: 504,
+  // Metrics query limits (docs/analytics.md): each its own code, all 400.
+  METRICS_RANGE_TOO_LONG: 400,
+  METRICS_TOO_MANY_POINTS: 400,
+  METRICS_TOO_MANY_SERIES: 400,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

@@ -24,7 +24,8 @@ function cli(args: string[], url: string): void {
   if (r.status !== 0) throw new Error(`tracelens ${args.join(' ')} failed (exit ${r.status})`);
 }
 
-export async function prepareDatabase(url: string, wantRows: number, log: (m: string) => void): Promise<DatabaseInfo> {
+/** seedArgs: extra `tracelens seed` flags (the analytics suite seeds 90 days). */
+export async function prepareDatabase(url: string, wantRows: number, log: (m: string) => void, seedArgs: string[] = []): Promise<DatabaseInfo> {
   const client = new pg.Client({ connectionString: url });
   try {
     await client.connect();
@@ -39,7 +40,7 @@ export async function prepareDatabase(url: string, wantRows: number, log: (m: st
     let rows = await count();
     if (rows === 0) {
       log(`seeding ${wantRows.toLocaleString('en-US')} spans (a few minutes)...`);
-      cli(['seed', '--rows', String(wantRows)], url);
+      cli(['seed', '--rows', String(wantRows), ...seedArgs], url);
       rows = Number((await client.query<{ n: string }>('SELECT count(*) AS n FROM llm_traces')).rows[0]!.n);
     } else if (rows < wantRows) {
       throw new Error(

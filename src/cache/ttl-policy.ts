@@ -6,6 +6,7 @@ import type { Config } from '../config.js';
 import type { CacheRequest } from './key.js';
 
 const RECENT_MS = 60 * 60 * 1000;
+const RECENT_AGGREGATE_TTL_S = 5;
 const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 const RELATIVE_RE = /^now(?:\s*-\s*(\d+)\s*([smhdw]))?$/i;
 
@@ -23,6 +24,7 @@ export function ttlSeconds(cache: Config['cache'], req: Pick<CacheRequest, 'kind
   const to = resolveBound(req.to, now);
   // An unreadable bound counts as "recent": the short TTL is the safe side.
   const historical = from !== null && to !== null && to < now - RECENT_MS;
-  if (!historical) return cache.defaultTtlS;
+  // Aggregates must not hide a just-ingested span for long (the contract's freshness bound).
+  if (!historical) return req.kind === 'aggregate' ? Math.min(cache.defaultTtlS, RECENT_AGGREGATE_TTL_S) : cache.defaultTtlS;
   return req.kind === 'aggregate' ? cache.aggregateTtlS : cache.historicalTtlS;
 }

@@ -10,7 +10,8 @@ commands:
   token     print a signed token: --sub U --role R --projects p1,p2 [--org O] [--permissions a,b] [--ttl 1h]
   seed      write realistic synthetic spans (tracelens seed --help)
   doctor    check the database: indexes, query plans, statistics, vacuum [--json]
-  maintain  run the safe database fixes: REINDEX CONCURRENTLY invalid indexes, VACUUM (ANALYZE)
+  maintain  run the safe database fixes: REINDEX CONCURRENTLY invalid indexes, VACUUM (ANALYZE);
+            --rollups rebuilds the analytics rollups from every span
   help      this text
 `;
 

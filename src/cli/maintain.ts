@@ -1,19 +1,23 @@
 // tracelens maintain: runs the doctor's safe fixes (REINDEX CONCURRENTLY of
 // invalid indexes, VACUUM (ANALYZE)) and prints each statement it ran.
 import { loadConfig } from '../config.js';
+import { rebuildRollups } from '../analytics/rollup-maintenance.js';
 import { runMaintenance } from '../doctor/maintain.js';
 import { openAdminDriver } from '../storage/open.js';
 import { parseFlags } from './args.js';
 
-const HELP = `usage: tracelens maintain
+const HELP = `usage: tracelens maintain [--rollups]
 
 Runs the safe fixes on the configured database, without blocking reads or writes:
 REINDEX INDEX CONCURRENTLY of every invalid index of llm_traces (dropping the
 leftovers of an interrupted concurrent rebuild first), then VACUUM (ANALYZE) llm_traces.
+
+  --rollups   instead, rebuild the analytics rollups from every span (backfill or
+              repair; ingest waits for it, reads do not)
 `;
 
 export async function maintainCommand(argv: string[]): Promise<void> {
-  const flags = parseFlags(argv, { help: { type: 'boolean', short: 'h' } });
+  const flags = parseFlags(argv, { rollups: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } });
   if (flags.help) {
     process.stdout.write(HELP);
     return;
@@ -22,6 +26,11 @@ export async function maintainCommand(argv: string[]): Promise<void> {
   // No statement timeout: a rebuild cancelled halfway leaves another invalid index behind.
   const driver = await openAdminDriver(config, 0);
   try {
+    if (flags.rollups) {
+      const res = await rebuildRollups(driver);
+      process.stdout.write(`rebuilt rollups in ${(res.ms / 1000).toFixed(1)} s: ${Object.entries(res.rows).map(([t, n]) => `${t} ${n} rows`).join(', ')}\n`);
+      return;
+    }
     const steps = await runMaintenance(driver, (s) => process.stdout.write(`${s.sql};  -- ${s.why} (${(s.ms / 1000).toFixed(1)} s)\n`));
     process.stdout.write(`done: ${steps.length} statements\n`);
   } finally {

@@ -146,7 +146,14 @@ function outputFields(requested: readonly string[] | undefined, principal: Princ
 function authorize(req: SearchRequest, principal: Principal): SearchRequest {
   if (hasPermission(principal, 'read:costs')) return req;
   if (req.sort.field.cost) throw forbidden(`Sorting by '${req.sort.field.name}' needs the 'read:costs' permission`);
-  const stack: FilterNode[] = req.filter ? [req.filter] : [];
+  requireCostPermissionForFilter(req.filter, principal);
+  return req;
+}
+
+/** A filter on a cost field needs read:costs (search and metrics alike). */
+export function requireCostPermissionForFilter(filter: FilterNode | null, principal: Principal): void {
+  if (hasPermission(principal, 'read:costs')) return;
+  const stack: FilterNode[] = filter ? [filter] : [];
   while (stack.length) {
     const n = stack.pop()!;
     if (n.kind === 'predicate') {
@@ -156,7 +163,6 @@ function authorize(req: SearchRequest, principal: Principal): SearchRequest {
     } else if (n.kind === 'not') stack.push(n.child);
     else stack.push(...n.children);
   }
-  return req;
 }
 
 /**
@@ -202,7 +208,8 @@ export function filterShapeOf(req: SearchRequest): string {
   return `${req.filter === null ? 'all' : strip(req.filter)} sort=${req.sort.field.name}`;
 }
 
-function canonicalFilter(n: FilterNode): unknown {
+/** Value-complete canonical form of a normalized filter (cache keys). */
+export function canonicalFilter(n: FilterNode): unknown {
   switch (n.kind) {
     case 'and':
     case 'or':

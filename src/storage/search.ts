@@ -67,7 +67,7 @@ function sortKeyExpr(f: FieldDef): string {
  * in order only for an equality on its leading column, so `project_id = ANY`
  * would sort the whole project instead of stopping after one page.
  */
-function scopeSql(scope: readonly string[], params: SqlParams): string {
+export function scopeSql(scope: readonly string[], params: SqlParams): string {
   return scope.length === 1 ? `project_id = ${params.append(scope[0], 'text')}` : `project_id = ANY(${params.append(scope, 'text[]')})`;
 }
 

@@ -79,7 +79,12 @@ describe('ttlSeconds', () => {
     expect(ttl('search', null, '2026-11-01T00:00:00Z')).toBe(60);
     expect(ttl('search', '2026-11-10T11:30:00Z', '2026-11-10T12:30:00Z')).toBe(60);
     expect(ttl('trace')).toBe(60);
-    expect(ttl('aggregate', 'now-1d')).toBe(60);
+  });
+
+  it('caches an aggregate that reaches into the last hour for at most 5 seconds (freshness)', () => {
+    expect(ttl('aggregate', 'now-1d')).toBe(5);
+    expect(ttl('aggregate', 'now-7d', 'now-30m')).toBe(5);
+    expect(ttlSeconds(loadConfig({ CACHE_DEFAULT_TTL: '2' }).cache, { kind: 'aggregate', from: 'now-1d' }, now)).toBe(2);
   });
 
   it('keeps purely historical ranges longer, aggregates per their own setting', () => {

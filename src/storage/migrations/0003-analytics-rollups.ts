@@ -45,6 +45,19 @@ const HIST_GRAINS = GRAINS.filter(([g]) => g !== '1m');
 
 const COUNTS = ['request_count', 'error_count', 'success_count'];
 
+/** Column definitions of KEY: the span's own nullability. */
+const KEY_COLUMNS = [
+  'project_id text NOT NULL',
+  'bucket timestamptz NOT NULL',
+  'provider text',
+  'model text',
+  'environment text',
+  'status_code text NOT NULL',
+  'span_name text NOT NULL',
+]
+  .map((c) => `  ${c},`)
+  .join('\n');
+
 function rollupTable(g: string, unit: string): string {
   const measureCols = MEASURES.map(
     ([m, , sumType, valueType]) =>
@@ -52,13 +65,7 @@ function rollupTable(g: string, unit: string): string {
   ).join('\n');
   return `
 CREATE TABLE llm_rollup_${g} (
-  project_id text NOT NULL,
-  bucket timestamptz NOT NULL,
-  provider text,
-  model text,
-  environment text,
-  status_code text NOT NULL,
-  span_name text NOT NULL,
+${KEY_COLUMNS}
   request_count bigint NOT NULL DEFAULT 0,
   error_count bigint NOT NULL DEFAULT 0,
   success_count bigint NOT NULL DEFAULT 0,
@@ -74,13 +81,7 @@ COMMENT ON TABLE llm_rollup_${g} IS 'Aggregates of llm_traces per ${unit} (UTC) 
 function histTable(g: string, unit: string): string {
   return `
 CREATE TABLE llm_latency_${g} (
-  project_id text NOT NULL,
-  bucket timestamptz NOT NULL,
-  provider text,
-  model text,
-  environment text,
-  status_code text NOT NULL,
-  span_name text NOT NULL,
+${KEY_COLUMNS}
   metric smallint NOT NULL,
   bin smallint NOT NULL,
   n bigint NOT NULL,

@@ -1,0 +1,272 @@
+// MetricsRequest + Plan -> one SQL statement. Pure, like the search compiler
+// it builds on: the filter is compiled by query/compile.ts (once, its
+// placeholders reused by every segment), identifiers come from the field
+// registry and the analytics catalog, every value is a SqlParams parameter.
+// Output columns have positional names (__ts, g0.., m0..): aliases and group
+// names chosen by users never become SQL text.
+//
+// Shape:
+//   p  = UNION ALL of the plan's segments, each pre-aggregated per (bucket, groups)
+//   a  = p merged: sums of sums and counts, min of mins, max of maxes
+//   pc = percentiles from the latency histograms (rollup mode only)
+//   f  = every (bucket, series) pair, when fill is asked for
+//   c  = a + pc + f merged per (bucket, groups) (GROUP BY treats NULL groups as equal)
+//   then metric expressions, having, sort, limit.
+import { compileNode, SqlParams, type CompiledSql } from '../query/compile.js';
+import { TABLE, type Column } from '../query/fields.js';
+import { scopeSql } from '../storage/search.js';
+import {
+  BUCKET_COLUMN,
+  countColumn,
+  HISTOGRAM_TABLE,
+  measureColumn,
+  PERCENTILES,
+  ROLLUP_TABLE,
+  TAGS_COLUMN,
+  TS_COLUMN,
+  type Grain,
+  type Measure,
+} from './catalog.js';
+import { bucketSql, fillStep, usesTimeZone } from './intervals.js';
+import { METRICS_LIMITS, type HavingOperator, type MetricsRequest } from './metrics-request.js';
+import type { Plan, Segment } from './planner.js';
+
+/** One pre-aggregated column of p/a: how raw rows, rollup rows and partials produce it. */
+interface Part {
+  readonly name: string;
+  readonly raw: string;
+  readonly rollup: string;
+  readonly merge: 'sum' | 'min' | 'max';
+}
+
+export interface CompiledMetricsQuery extends CompiledSql {
+  /** Whether the statement returns __series (time series with groups). */
+  readonly countsSeries: boolean;
+}
+
+export interface MetricsQueryInput {
+  readonly req: MetricsRequest;
+  readonly plan: Plan;
+  readonly fromMs: number;
+  readonly toMs: number;
+  /** Project ids the query is limited to; null = all (admin). */
+  readonly scope: readonly string[] | null;
+}
+
+const HAVING_SQL: Readonly<Record<HavingOperator, string>> = { gt: '>', gte: '>=', lt: '<', lte: '<=', eq: '=', ne: '<>' };
+
+function countPart(c: 'request_count' | 'error_count' | 'success_count'): Part {
+  const raw =
+    c === 'request_count'
+      ? 'count(*)'
+      : c === 'error_count'
+        ? `count(*) FILTER (WHERE status_code = 'ERROR')`
+        : `count(*) FILTER (WHERE status_code IN ('OK', 'SUCCESS'))`;
+  return { name: c, raw, rollup: `sum(${countColumn(c)})`, merge: 'sum' };
+}
+
+function measurePart(m: Measure, stat: 'sum' | 'n' | 'min' | 'max'): Part {
+  const col = measureColumn(m, stat);
+  switch (stat) {
+    case 'sum':
+      return { name: col, raw: `coalesce(sum(${m.column}), 0)`, rollup: `sum(${col})`, merge: 'sum' };
+    case 'n':
+      return { name: col, raw: `count(${m.column})`, rollup: `sum(${col})`, merge: 'sum' };
+    default:
+      return { name: col, raw: `${stat}(${m.column})`, rollup: `${stat}(${col})`, merge: stat };
+  }
+}
+
+export function compileMetricsQuery(input: MetricsQueryInput): CompiledMetricsQuery {
+  const { req, plan } = input;
+  const params = new SqlParams();
+  const parts = new Map<string, Part>();
+  const addPart = (p: Part) => {
+    parts.set(p.name, p);
+    return p.name;
+  };
+  addPart(countPart('request_count'));
+
+  // Percentiles in rollup mode: [output name, histogram id, quantile].
+  const histParts: [string, number, number][] = [];
+  const metricExprs = req.metrics.map((spec, i) => {
+    const m = spec.metric;
+    const q = PERCENTILES[spec.aggregation];
+    switch (m.kind) {
+      case 'count':
+        return addPart(countPart(m.count!));
+      case 'rate':
+        return `${addPart(countPart(m.count!))}::float8 / nullif(request_count, 0)`;
+      case 'throughput': {
+        const seconds = (req.interval ? req.interval.ms : input.toMs - input.fromMs) / 1000;
+        return `request_count::float8 / ${seconds}`;
+      }
+      case 'distinct':
+        return addPart({ name: `ud${i}`, raw: `count(DISTINCT ${m.distinct!})`, rollup: 'NULL', merge: 'max' });
+      case 'measure': {
+        const ms = m.measure!;
+        if (q !== undefined) {
+          if (plan.mode === 'rollup') {
+            histParts.push([`hq${i}`, ms.histogram!, q]);
+            return `hq${i}`;
+          }
+          return addPart({ name: `pq${i}`, raw: `percentile_disc(${q}) WITHIN GROUP (ORDER BY ${ms.column})`, rollup: 'NULL', merge: 'max' });
+        }
+        switch (spec.aggregation) {
+          case 'sum':
+            return addPart(measurePart(ms, 'sum'));
+          case 'count':
+            return addPart(measurePart(ms, 'n'));
+          case 'min':
+            return addPart(measurePart(ms, 'min'));
+          case 'max':
+            return addPart(measurePart(ms, 'max'));
+          default:
+            return `${addPart(measurePart(ms, 'sum'))}::numeric / nullif(${addPart(measurePart(ms, 'n'))}, 0)`;
+        }
+      }
+    }
+  });
+
+  // Shared conditions: compiled once, their placeholders reused by every segment.
+  const scope = input.scope === null ? null : scopeSql(input.scope, params);
+  const filter = req.filter === null ? null : compileNode(req.filter, params);
+  const tz = usesTimeZone(req.interval) ? params.append(req.timeZone, 'text') : '';
+  const groupNames = req.groupBy.map((_, i) => `g${i}`);
+  const keys = ['b', ...groupNames];
+  const keyList = keys.join(', ');
+  const partList = [...parts.values()];
+
+  const rawGroups = req.groupBy.map((g) => {
+    switch (g.kind) {
+      case 'column':
+        return g.column;
+      case 'tags':
+        return 'tg.tag';
+      case 'attribute':
+        return `(attributes #>> ${params.append(g.path, 'text[]')})`;
+    }
+  });
+  const rollupGroups = req.groupBy.map((g) => (g.kind === 'column' ? g.column : 'NULL'));
+  // Spans without tags form the NULL group; a span with two tags counts in both.
+  const tagsJoin = req.groupBy.some((g) => g.kind === 'tags') ? ` LEFT JOIN LATERAL unnest(${TAGS_COLUMN}) AS tg(tag) ON true` : '';
+  const bucketOf = (t: Column) => (req.interval === null ? 'NULL::timestamptz' : bucketSql(req.interval, t, tz));
+  const rawBucket = bucketOf(TS_COLUMN);
+  const rollupBucket = bucketOf(BUCKET_COLUMN);
+
+  const where = (timeCol: Column, s: Segment) => {
+    const conds: string[] = [];
+    if (scope !== null) conds.push(scope);
+    conds.push(`${timeCol} >= ${params.append(new Date(s.fromMs).toISOString(), 'timestamptz')}`);
+    conds.push(`${timeCol} < ${params.append(new Date(s.toMs).toISOString(), 'timestamptz')}`);
+    if (filter !== null) conds.push(filter);
+    return conds.join(' AND ');
+  };
+  const groupByClause = (n: number) => `GROUP BY ${Array.from({ length: n }, (_, i) => i + 1).join(', ')}`;
+  const select = (bucket: string, groups: readonly string[], cols: readonly string[]) =>
+    [`${bucket} AS b`, ...groups.map((g, i) => `${g} AS g${i}`), ...cols].join(', ');
+
+  const segmentSql = (s: Segment) => {
+    if (s.source === 'raw') {
+      return `SELECT ${select(rawBucket, rawGroups, partList.map((p) => `${p.raw} AS ${p.name}`))} FROM ${TABLE}${tagsJoin} WHERE ${where(TS_COLUMN, s)} ${groupByClause(keys.length)}`;
+    }
+    return `SELECT ${select(rollupBucket, rollupGroups, partList.map((p) => `${p.rollup} AS ${p.name}`))} FROM ${ROLLUP_TABLE[s.source]} WHERE ${where(BUCKET_COLUMN, s)} ${groupByClause(keys.length)}`;
+  };
+
+  const ctes: string[] = [];
+  ctes.push(`p AS (${plan.segments.map(segmentSql).join(' UNION ALL ')})`);
+  ctes.push(`a AS (SELECT ${keyList}, ${partList.map((p) => `${p.merge}(${p.name}) AS ${p.name}`).join(', ')} FROM p GROUP BY ${keyList})`);
+
+  const extra: { name: string; from: string }[] = [];
+  if (histParts.length > 0) {
+    const ids = [...new Set(histParts.map(([, id]) => id))];
+    const idList = `${params.append(ids, 'bigint[]')}`;
+    const histSegment = (s: Segment) => {
+      if (s.source === 'raw') {
+        return (
+          `SELECT ${select(rawBucket, rawGroups, ['h.metric', 'tracelens_latency_bin(h.v) AS bin', 'count(*) AS n'])} FROM ${TABLE}${tagsJoin}` +
+          ` CROSS JOIN LATERAL (VALUES (1::smallint, duration_ms), (2::smallint, ttft_ms)) AS h(metric, v)` +
+          ` WHERE ${where(TS_COLUMN, s)} AND h.v IS NOT NULL AND h.metric = ANY(${idList}) ${groupByClause(keys.length + 2)}`
+        );
+      }
+      return (
+        `SELECT ${select(rollupBucket, rollupGroups, ['metric', 'bin', 'sum(n) AS n'])} FROM ${HISTOGRAM_TABLE[s.source as Grain]}` +
+        ` WHERE ${where(BUCKET_COLUMN, s)} AND metric = ANY(${idList}) ${groupByClause(keys.length + 2)}`
+      );
+    };
+    ctes.push(`h AS (${plan.segments.map(histSegment).join(' UNION ALL ')})`);
+    ctes.push(`hs AS (SELECT ${keyList}, metric, bin, sum(n) AS n FROM h GROUP BY ${keyList}, metric, bin)`);
+    ctes.push(
+      `hc AS (SELECT ${keyList}, metric, bin, sum(n) OVER (PARTITION BY ${keyList}, metric ORDER BY bin) AS cum, ` +
+        `sum(n) OVER (PARTITION BY ${keyList}, metric) AS tot FROM hs)`,
+    );
+    // The nearest-rank value, as percentile_disc picks it: the first bin whose cumulative count reaches ceil(q * n).
+    const pct = histParts.map(
+      ([name, id, q]) => `tracelens_latency_value(min(bin) FILTER (WHERE metric = ${id} AND cum::float8 >= ceil(${q}::float8 * tot::float8))) AS ${name}`,
+    );
+    ctes.push(`pc AS (SELECT ${keyList}, ${pct.join(', ')} FROM hc GROUP BY ${keyList})`);
+    extra.push({ name: 'pc', from: 'pc' });
+  }
+
+  if (req.fill !== null && req.interval !== null) {
+    const from = params.append(new Date(input.fromMs).toISOString(), 'timestamptz');
+    const to = params.append(new Date(input.toMs).toISOString(), 'timestamptz');
+    const xBucket = bucketSql(req.interval, 'x', tz);
+    ctes.push(
+      `t AS (SELECT DISTINCT ${xBucket} AS b FROM generate_series(${bucketSql(req.interval, from, tz)}, ${to}, INTERVAL '${fillStep(req.interval)}') AS x WHERE x < ${to})`,
+    );
+    if (groupNames.length > 0) {
+      const maxFilled = params.append(METRICS_LIMITS.maxFilledPoints, 'bigint');
+      ctes.push(`s AS (SELECT DISTINCT ${groupNames.join(', ')} FROM a)`);
+      ctes.push(`f AS (SELECT t.b, s.* FROM t CROSS JOIN s WHERE (SELECT count(*) FROM s) * (SELECT count(*) FROM t) <= ${maxFilled})`);
+    } else {
+      ctes.push(`f AS (SELECT t.b FROM t)`);
+    }
+    extra.push({ name: 'f', from: 'f' });
+  }
+
+  let merged = 'a';
+  if (extra.length > 0) {
+    const histNames = histParts.map(([n]) => n);
+    const cols = [...partList.map((p) => p.name), ...histNames];
+    const branch = (source: string, has: (c: string) => boolean) =>
+      `SELECT ${keyList}, ${cols.map((c) => (has(c) ? c : `NULL AS ${c}`)).join(', ')} FROM ${source}`;
+    const branches = [branch('a', (c) => parts.has(c))];
+    for (const e of extra) branches.push(branch(e.from, (c) => e.name === 'pc' && histNames.includes(c)));
+    const mergeOf = (c: string) => parts.get(c)?.merge ?? 'max';
+    ctes.push(`c AS (SELECT ${keyList}, ${cols.map((c) => `${mergeOf(c)}(${c}) AS ${c}`).join(', ')} FROM (${branches.join(' UNION ALL ')}) u GROUP BY ${keyList})`);
+    merged = 'c';
+  }
+
+  // Empty (filled) buckets have no request_count: fill=zero turns every metric of them into 0.
+  const valueExprs = metricExprs.map((e, i) => {
+    const v = req.fill === 'zero' ? `CASE WHEN request_count IS NULL THEN 0 ELSE (${e}) END` : `(${e})`;
+    return `${v} AS m${i}`;
+  });
+  const countsSeries = req.interval !== null && groupNames.length > 0;
+  const series = countsSeries ? `, (SELECT count(*) FROM (SELECT DISTINCT ${groupNames.join(', ')} FROM a) sc) AS __series` : '';
+  const inner = `SELECT b AS __ts${groupNames.map((g) => `, ${g}`).join('')}, ${valueExprs.join(', ')}${series} FROM ${merged}`;
+
+  const aliasIndex = new Map(req.metrics.map((m, i) => [m.alias, i]));
+  const having = req.having.map((h) => `m${aliasIndex.get(h.alias)} ${HAVING_SQL[h.op]} ${params.append(String(h.value), 'numeric')}`);
+
+  const order: string[] = [];
+  const keyOrder = (k: string, desc: boolean) => {
+    if (k === 'timestamp') return `__ts ${desc ? 'DESC' : 'ASC'}`;
+    const gi = req.groupBy.findIndex((g) => g.name === k);
+    if (gi >= 0) return `g${gi} COLLATE "C" ${desc ? 'DESC' : 'ASC'} NULLS LAST`;
+    return `m${aliasIndex.get(k)} ${desc ? 'DESC' : 'ASC'} NULLS LAST`;
+  };
+  if (req.sort !== null) order.push(keyOrder(req.sort.key, req.sort.desc));
+  // Ties (and the default order): time, then groups, ascending.
+  if (req.interval !== null) order.push('__ts ASC');
+  groupNames.forEach((g) => order.push(`${g} COLLATE "C" ASC NULLS LAST`));
+  const orderBy = order.length > 0 ? ` ORDER BY ${order.join(', ')}` : '';
+
+  const sql =
+    `WITH ${ctes.join(',\n')}\n` +
+    `SELECT r.*, count(*) OVER () AS __total FROM (${inner}) r` +
+    (having.length > 0 ? ` WHERE ${having.join(' AND ')}` : '') +
+    `${orderBy} LIMIT ${params.append(req.limit, 'bigint')}`;
+  return { sql, params: params.values, countsSeries };
+}

@@ -1,0 +1,88 @@
+// Source planner: which table answers which part of the range. A query whose
+// filter and group-by touch only rollup dimensions (and whose metrics the
+// rollups hold) reads the coarsest rollup that lines up with its interval for
+// the aligned middle of the range, and stitches the ragged edges from finer
+// rollups and finally from raw rows. Anything else reads the raw table, with
+// the search compiler and indexes. Pure: no I/O, no clock.
+import type { FilterNode } from '../query/ast.js';
+import { GRAIN_MS, GRAINS, HISTOGRAM_TABLE, PERCENTILES, ROLLUP_DIMENSIONS, type Grain } from './catalog.js';
+import { grainFits } from './intervals.js';
+import type { MetricsRequest } from './metrics-request.js';
+
+export type SourceName = 'rollup_1d' | 'rollup_1h' | 'rollup_1m' | 'raw';
+
+export interface Segment {
+  readonly source: Grain | 'raw';
+  readonly fromMs: number;
+  readonly toMs: number;
+}
+
+export interface Plan {
+  /** raw: one raw segment, exact percentiles and distinct counts; rollup: additive segments + histograms. */
+  readonly mode: 'raw' | 'rollup';
+  readonly segments: readonly Segment[];
+  /** The coarsest source read (meta.source). */
+  readonly source: SourceName;
+  /** Why the raw table answers, when it does (docs and meta). */
+  readonly reason: string | null;
+}
+
+/** Why this request cannot be answered from rollups, or null when it can. */
+export function rawReason(req: Pick<MetricsRequest, 'groupBy' | 'filter' | 'metrics'>): string | null {
+  for (const g of req.groupBy) {
+    if (g.kind !== 'column' || !ROLLUP_DIMENSIONS.includes(g.column)) return `group_by ${g.name} is not a rollup dimension`;
+  }
+  const bad = req.filter === null ? null : nonRollupPredicate(req.filter);
+  if (bad !== null) return `filter on ${bad}`;
+  for (const m of req.metrics) {
+    if (m.metric.kind === 'distinct') return `${m.metric.name} is counted exactly on raw rows`;
+    if (PERCENTILES[m.aggregation] !== undefined && !m.metric.measure?.histogram) return `${m.aggregation} of ${m.metric.name} has no histogram`;
+  }
+  return null;
+}
+
+/** The first predicate a rollup cannot evaluate: a non-dimension field, or full-text search. */
+function nonRollupPredicate(node: FilterNode): string | null {
+  switch (node.kind) {
+    case 'and':
+    case 'or':
+      for (const c of node.children) {
+        const r = nonRollupPredicate(c);
+        if (r !== null) return r;
+      }
+      return null;
+    case 'not':
+      return nonRollupPredicate(node.child);
+    case 'predicate': {
+      const t = node.target;
+      if (t.kind !== 'column') return t.kind === 'content' ? 'content (full text)' : 'attributes';
+      if (node.op === 'search') return `${t.field.name} (full text)`;
+      return ROLLUP_DIMENSIONS.includes(t.field.column) ? null : t.field.name;
+    }
+  }
+}
+
+export function planMetricsQuery(req: MetricsRequest, fromMs: number, toMs: number): Plan {
+  const reason = rawReason(req);
+  const whole: Plan = { mode: 'raw', segments: [{ source: 'raw', fromMs, toMs }], source: 'raw', reason };
+  if (reason !== null) return whole;
+  const needsHistogram = req.metrics.some((m) => PERCENTILES[m.aggregation] !== undefined);
+  const grains = GRAINS.filter((g) => (!needsHistogram || HISTOGRAM_TABLE[g] !== undefined) && grainFits(g, req.interval, req.timeZone, fromMs, toMs));
+  const segments = split(fromMs, toMs, grains);
+  const coarsest = GRAINS.find((g) => segments.some((s) => s.source === g));
+  if (coarsest === undefined) return { ...whole, reason: 'range shorter than the finest rollup that fits' };
+  return { mode: 'rollup', segments, source: `rollup_${coarsest}`, reason: null };
+}
+
+/** [from, to) as grain-aligned middles of the coarsest grains, with finer edges. */
+function split(fromMs: number, toMs: number, grains: readonly Grain[]): Segment[] {
+  if (fromMs >= toMs) return [];
+  const [g, ...finer] = grains;
+  if (g === undefined) return [{ source: 'raw', fromMs, toMs }];
+  const size = GRAIN_MS[g];
+  // UTC minutes, hours and days all start at multiples of their length since the epoch.
+  const a = Math.ceil(fromMs / size) * size;
+  const b = Math.floor(toMs / size) * size;
+  if (a >= b) return split(fromMs, toMs, finer);
+  return [...split(fromMs, a, finer), { source: g, fromMs: a, toMs: b }, ...split(b, toMs, finer)];
+}

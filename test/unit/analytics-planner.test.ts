@@ -1,0 +1,75 @@
+// The source planner and request parser, without a database: which table
+// answers which part of the range, and why the raw table when it does.
+import { describe, expect, it } from 'vitest';
+import { metricsRequestFromBody, metricsRequestFromQuery, type MetricsBody } from '../../src/analytics/metrics-request.js';
+import { planMetricsQuery, type Plan } from '../../src/analytics/planner.js';
+import { compileMetricsQuery } from '../../src/analytics/compile-metrics.js';
+
+const T = (iso: string) => Date.parse(iso);
+const plan = (body: Partial<MetricsBody>, from: string, to: string): Plan =>
+  planMetricsQuery(metricsRequestFromBody({ metrics: [{ metric: 'request_count' }], ...body }), T(from), T(to));
+const sources = (p: Plan) => p.segments.map((s) => `${s.source === 'raw' ? 'raw' : `rollup_${s.source}`}:${new Date(s.fromMs).toISOString().slice(5, 16)}`);
+
+describe('planMetricsQuery', () => {
+  it('reads the coarsest aligned rollup and stitches the edges from finer ones and raw rows', () => {
+    const p = plan({}, '2026-03-01T10:15:30Z', '2026-03-04T06:45:00Z');
+    expect(p.source).toBe('rollup_1d');
+    expect(sources(p)).toEqual(['raw:03-01T10:15', 'rollup_1m:03-01T10:16', 'rollup_1h:03-01T11:00', 'rollup_1d:03-02T00:00', 'rollup_1h:03-04T00:00', 'rollup_1m:03-04T06:00']);
+    // The segments tile the range exactly.
+    p.segments.slice(1).forEach((s, i) => expect(s.fromMs).toBe(p.segments[i]!.toMs));
+  });
+
+  it('never uses a grain coarser than the interval, nor one that does not line up with the time zone', () => {
+    expect(plan({ interval: '1h' }, '2026-03-01T00:00:00Z', '2026-03-05T00:00:00Z').source).toBe('rollup_1h');
+    expect(plan({ interval: '5m' }, '2026-03-01T00:00:00Z', '2026-03-05T00:00:00Z').source).toBe('rollup_1m');
+    expect(plan({ interval: '1d', time_zone: 'America/New_York' }, '2026-03-01T00:00:00Z', '2026-03-20T00:00:00Z').source).toBe('rollup_1h');
+    expect(plan({ interval: '1d', time_zone: 'Asia/Kathmandu' }, '2026-03-01T00:00:00Z', '2026-03-05T00:00:00Z').source).toBe('rollup_1m');
+    expect(plan({ interval: '1w' }, '2026-03-01T00:00:00Z', '2026-04-05T00:00:00Z').source).toBe('rollup_1d');
+  });
+
+  it('skips the minute rollup for percentiles (no minute histograms)', () => {
+    const p = plan({ metrics: [{ metric: 'duration', aggregation: 'p95' }] }, '2026-03-01T10:15:00Z', '2026-03-01T14:00:00Z');
+    expect(sources(p)).toEqual(['raw:03-01T10:15', 'rollup_1h:03-01T11:00']);
+  });
+
+  it('sends to the raw table what rollups cannot answer, and says why', () => {
+    const range = ['2026-03-01T00:00:00Z', '2026-03-05T00:00:00Z'] as const;
+    const why = (body: Partial<MetricsBody>) => plan(body, ...range).reason;
+    expect(why({ group_by: ['user_id'] })).toMatch(/user_id/);
+    expect(why({ group_by: ['attributes.feature'] })).toMatch(/attributes/);
+    expect(why({ filter: { field: 'input_text', operator: 'search', value: 'x' } })).toMatch(/full text/);
+    expect(why({ filter: { field: 'duration_ms', operator: 'gt', value: 5 } })).toMatch(/duration_ms/);
+    expect(why({ metrics: [{ metric: 'unique_users' }] })).toMatch(/unique_users/);
+    expect(why({ metrics: [{ metric: 'total_cost', aggregation: 'p95' }] })).toMatch(/histogram/);
+    // Any operator on a dimension column is still a rollup query: the predicate reads the same column there.
+    expect(plan({ filter: { operator: 'NOT', filters: [{ field: 'model', operator: 'regex', value: '^gpt' }] } }, ...range).source).toBe('rollup_1d');
+    expect(plan({}, '2026-03-01T00:00:10Z', '2026-03-01T00:00:50Z').source).toBe('raw');
+  });
+});
+
+describe('metrics request parsing', () => {
+  it('accepts the seed system spellings and fills in default aggregations and aliases', () => {
+    const r = metricsRequestFromBody({ interval: '1hour', metrics: [{ metric: 'duration' }, { metric: 'total_cost' }, { metric: 'unique_users' }, { metric: 'ttft', aggregation: 'p99' }] });
+    expect(r.interval?.name).toBe('1h');
+    expect(r.metrics.map((m) => [m.alias, m.aggregation])).toEqual([['duration', 'avg'], ['total_cost', 'sum'], ['unique_users', 'count'], ['ttft_p99', 'p99']]);
+    expect(r.from).toBe('now-24h');
+  });
+
+  it('reads the GET form into the same request as the POST form', () => {
+    const get = metricsRequestFromQuery({ metrics: 'total_cost:sum,duration:p95', interval: '1h', group_by: 'model', from: 'now-7d', provider: 'openai' });
+    const post = metricsRequestFromBody({
+      metrics: [{ metric: 'total_cost', aggregation: 'sum' }, { metric: 'duration', aggregation: 'p95' }],
+      interval: '1h', group_by: ['model'], from: 'now-7d', filter: { operator: 'AND', filters: [{ field: 'provider', operator: 'eq', value: 'openai' }] },
+    });
+    expect(get).toEqual(post);
+  });
+
+  it('never puts an alias or a group name into the SQL text', () => {
+    const req = metricsRequestFromBody({ metrics: [{ metric: 'request_count', alias: 'DROP_TABLE_x' }], group_by: ['attributes."a;b".c'], having: [{ alias: 'DROP_TABLE_x', operator: 'gt', value: 1 }], sort_by: 'DROP_TABLE_x' });
+    const p = planMetricsQuery(req, T('2026-03-01T00:00:00Z'), T('2026-03-02T00:00:00Z'));
+    const c = compileMetricsQuery({ req, plan: p, fromMs: p.segments[0]!.fromMs, toMs: T('2026-03-02T00:00:00Z'), scope: ['proj-a'] });
+    expect(c.sql).not.toMatch(/DROP_TABLE|a;b/);
+    expect(c.params).toContainEqual(['a;b', 'c']);
+    expect(c.params).toContain('proj-a');
+  });
+});
