@@ -6,7 +6,9 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { bearer, buildTestApp } from '../helpers/app.js';
 import { describeEachBackend } from '../helpers/backends.js';
-import { insertSpans, span, type SpanInput } from '../helpers/spans.js';
+import { insertSpanRecords } from '../../src/storage/span-writer.js';
+import { toRecord } from '../helpers/span-records.js';
+import { span, type SpanInput } from '../helpers/spans.js';
 
 const D1 = '2026-10-05';
 const D2 = '2026-10-06';
@@ -39,6 +41,8 @@ describeEachBackend('analytics and cost reports', (backend) => {
   let other: Record<string, string>;
 
   const get = (path: string, headers = dev) => app.inject({ url: `/api/v1${path}`, headers });
+  // One batch per call through the ingest writer (its triggers keep the rollups).
+  const store = (spans: SpanInput[]) => insertSpanRecords(backend().driver, spans.map(toRecord));
   const ok = async (path: string, headers = dev) => {
     const res = await get(path, headers);
     expect(res.statusCode, res.body).toBe(200);
@@ -46,7 +50,7 @@ describeEachBackend('analytics and cost reports', (backend) => {
   };
 
   beforeAll(async () => {
-    await insertSpans(backend().driver, fixture());
+    await store(fixture());
     app = await buildTestApp(backend().driver);
     dev = await bearer({ role: 'developer', projects: ['proj-a'] });
     billing = await bearer({ role: 'billing', projects: ['proj-a'] });
@@ -86,6 +90,26 @@ describeEachBackend('analytics and cost reports', (backend) => {
     expect(res.json().meta.source).toBe('raw');
     expect([d.p50_latency_ms, d.p95_latency_ms, d.p99_latency_ms]).toEqual([300, 1000, 1000]);
     expect([d.p50_ttft_ms, d.p95_ttft_ms]).toEqual([30, 50]);
+  });
+
+  it('performance: percentiles of a known distribution (1..100 ms), exact on raw rows, within 1 % from rollups', async () => {
+    const spans = Array.from({ length: 100 }, (_, i) =>
+      span({ span_id: `p${i}`, trace_id: `p${i}`, project_id: 'proj-p', ts: new Date(Date.UTC(2026, 8, 10, 8, i % 60)).toISOString(), duration_ms: i + 1, ttft_ms: 2 * (i + 1) }),
+    );
+    await store(spans);
+    const who = await bearer({ role: 'viewer', projects: ['proj-p'] });
+    const range = { from: '2026-09-10T00:00:00Z', to: '2026-09-11T00:00:00Z' };
+    const viaRollup = (await ok(`/analytics/performance?from=${range.from}&to=${range.to}`, who)).data;
+    const raw = await app.inject({ method: 'POST', url: '/api/v1/analytics/performance', headers: who, payload: { ...range, filter: { field: 'user_id', operator: 'ne', value: 'nobody' } } });
+    const exact = raw.json().data;
+    expect([exact.p50_latency_ms, exact.p95_latency_ms, exact.p99_latency_ms]).toEqual([50, 95, 99]);
+    expect([exact.p50_ttft_ms, exact.p95_ttft_ms, exact.p99_ttft_ms]).toEqual([100, 190, 198]);
+    expect(exact.avg_latency_ms).toBe(50.5);
+    within1pct(viaRollup.p50_latency_ms, 50);
+    within1pct(viaRollup.p95_latency_ms, 95);
+    within1pct(viaRollup.p99_latency_ms, 99);
+    within1pct(viaRollup.p95_ttft_ms, 190);
+    expect(viaRollup.avg_latency_ms).toBe(50.5);
   });
 
   it('performance: an empty range and a single bucket', async () => {
@@ -240,7 +264,7 @@ describeEachBackend('analytics and cost reports', (backend) => {
       spans.push(span({ span_id: `oa${i}`, trace_id: `oa${i}`, project_id: 'proj-o', ts, span_name: 'classify', provider: 'openai', model: 'big', total_cost_usd: '0.01', duration_ms: 100 }));
       spans.push(span({ span_id: `ob${i}`, trace_id: `ob${i}`, project_id: 'proj-o', ts, span_name: 'classify', provider: 'openai', model: 'small', total_cost_usd: '0.001', duration_ms: 100 }));
     }
-    await insertSpans(backend().driver, spans);
+    await store(spans);
     const who = await bearer({ role: 'developer', projects: ['proj-o'] });
     const d = (await ok(`/analytics/optimization?from=${day}T00:00:00Z&to=2026-09-02T00:00:00Z`, who)).data;
     const sw = d.items.filter((i: { type: string }) => i.type === 'model_switch');
@@ -260,7 +284,7 @@ describeEachBackend('analytics and cost reports', (backend) => {
     const spans = Array.from({ length: 42 }, (_, t) =>
       span({ span_id: `f${t}`, trace_id: `f${t}`, project_id: 'proj-f', ts: new Date(start + t * 86_400_000 + 12 * 3_600_000).toISOString(), total_cost_usd: (10 + 0.1 * t + week[t % 7]!).toFixed(4) }),
     );
-    await insertSpans(backend().driver, spans);
+    await store(spans);
     const who = await bearer({ role: 'billing', projects: ['proj-f'] });
     // The range starts and ends mid-day: only the 41 whole days between count.
     const body = await ok(`/costs/forecast?from=2026-08-03T06:00:00Z&to=2026-09-14T06:00:00Z&days=10`, who);
@@ -302,6 +326,21 @@ describeEachBackend('analytics and cost reports', (backend) => {
     expect(again.body).toBe('');
     const changed = await get(`/analytics/quality?${RANGE}&granularity=1d`, { ...dev, 'if-none-match': etag });
     expect(changed.statusCode).toBe(200);
+  });
+
+  it('lists every report in the OpenAPI document with its response schema', async () => {
+    const doc = (await app.inject({ url: '/openapi.json' })).json();
+    const paths = [
+      '/api/v1/analytics/performance', '/api/v1/analytics/quality', '/api/v1/analytics/models/compare', '/api/v1/analytics/optimization',
+      '/api/v1/metrics/summary', '/api/v1/costs/summary', '/api/v1/costs/attribution', '/api/v1/costs/forecast',
+      '/api/v1/analytics/costs', '/api/v1/analytics/costs/breakdown',
+    ];
+    for (const p of paths) {
+      const ok200 = doc.paths[p]?.get?.responses?.['200'];
+      expect(ok200, p).toBeDefined();
+      expect(JSON.stringify(ok200), p).toContain('"source"');
+      expect(doc.paths[p].post, p).toBeDefined();
+    }
   });
 
   it('rejects unknown parameters and bad values with a 400', async () => {
