@@ -32,7 +32,7 @@ const { values: f } = parseArgs({
     duration: { type: 'string', default: '8' },
     connections: { type: 'string', default: '2' },
     rows: { type: 'string', default: '1000000' },
-    'ingest-batches': { type: 'string', default: '40' },
+    'ingest-batches': { type: 'string', default: '20' },
     out: { type: 'string', default: 'benches/results' },
   },
 });

@@ -28,6 +28,26 @@ describeEachBackend('rollup maintenance', (backend) => {
     expect(hist.rows[0]!.n).toBe('2');
   });
 
+  it('stays exact under concurrent batches that update the same current-minute rows', async () => {
+    const db = backend().driver;
+    await truncateSpans(db);
+    const now = Date.now();
+    const batches = Array.from({ length: 8 }, (_, b) =>
+      Array.from({ length: 50 }, (_, i) =>
+        toRecord(span({ ts: new Date(now - i * 10).toISOString(), model: i % 2 ? 'gpt-4o' : 'claude', total_cost_usd: '0.0000000001', duration_ms: b * 100 + i })),
+      ),
+    );
+    // All at once (the pool runs them in parallel on PostgreSQL), then every batch again: stored and counted once.
+    await Promise.all(batches.map((batch) => insertSpanRecords(db, batch)));
+    await Promise.all(batches.map((batch) => insertSpanRecords(db, batch)));
+    const got = await db.query<{ n: string; c: string; mx: number }>(
+      `SELECT sum(request_count)::text AS n, sum(total_cost_sum)::text AS c, max(duration_max) AS mx FROM llm_rollup_1m`,
+    );
+    expect(got.rows[0]).toEqual({ n: '400', c: '0.0000000400', mx: 749 });
+    const raw = await db.query<{ n: string }>('SELECT count(*)::text AS n FROM llm_traces');
+    expect(raw.rows[0]!.n).toBe('400');
+  });
+
   it('reports every latency within the stated relative error of its bin value', async () => {
     const res = await backend().driver.query<{ worst: number; bins: number }>(
       `SELECT max(abs(tracelens_latency_value(tracelens_latency_bin(v)) - v) / v) AS worst, count(DISTINCT tracelens_latency_bin(v))::int AS bins
