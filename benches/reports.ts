@@ -103,7 +103,7 @@ async function main() {
     ...results.map((r) => `| ${r.name} | ${r.sources.join(' + ')} | ${r.api.p50} | ${r.api.p95} | ${r.api.p99} | ${r.api.rps} | ${r.target ?? '-'} | ${r.target === null ? '' : r.pass ? 'PASS' : 'FAIL'} |`),
     '',
   ].join('\n');
-  mkdirSync(f.out!, { recursive: true });
+  mkdirSync(f.out, { recursive: true });
   const stamp = started.toISOString().replace(/[:.]/g, '-');
   writeFileSync(`${f.out}/reports-${stamp}.json`, JSON.stringify(report, null, 2));
   writeFileSync(`${f.out}/reports-${stamp}.md`, md);

@@ -15,12 +15,12 @@ export const MAX_TOP_TRACES = 100;
 
 export interface CostSummaryRequest {
   query: ReportQuery;
-  /** Most expensive traces listed. */
+  /** Most expensive traces listed (0: skip that raw-row query). */
   top: number;
 }
 
 export function costSummaryRequest(raw: RawParams): CostSummaryRequest {
-  return { query: reportQuery(raw, 'now-30d'), top: intParam(raw, 'top', 10, 1, MAX_TOP_TRACES) };
+  return { query: reportQuery(raw, 'now-30d'), top: intParam(raw, 'top', 10, 0, MAX_TOP_TRACES) };
 }
 
 /** Money and volume metrics every cost figure is made of. */

@@ -128,12 +128,13 @@ export function paramSchemas(spec: ParamSpec): { querystring: object; body: obje
   const bodyProps = Object.fromEntries(
     Object.entries(all).map(([name, s]) => {
       switch (s.kind) {
+        // anyOf rather than a type list: each branch keeps its own keywords (Ajv strict mode).
         case 'int':
-          return [name, { type: ['integer', 'string', 'null'], maxLength: 12 }];
+          return [name, { anyOf: [{ type: 'integer' }, { type: 'string', maxLength: 12 }, { type: 'null' }] }];
         case 'number':
-          return [name, { type: ['number', 'string', 'null'], maxLength: 32 }];
+          return [name, { anyOf: [{ type: 'number' }, { type: 'string', maxLength: 32 }, { type: 'null' }] }];
         case 'list':
-          return [name, { type: ['array', 'string', 'null'], maxItems: 100, items: { type: 'string', maxLength: 256 }, maxLength: 2048 }];
+          return [name, { anyOf: [{ type: 'array', maxItems: 100, items: { type: 'string', maxLength: 256 } }, { type: 'string', maxLength: 2048 }, { type: 'null' }] }];
         default:
           return [name, { type: ['string', 'null'], maxLength: s.maxLength ?? 256 }];
       }
