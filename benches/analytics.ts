@@ -205,7 +205,7 @@ async function main() {
     ingest,
   };
   const md = markdown(report);
-  mkdirSync(f.out!, { recursive: true });
+  mkdirSync(f.out, { recursive: true });
   const stamp = started.toISOString().replace(/[:.]/g, '-');
   writeFileSync(`${f.out}/analytics-${stamp}.json`, JSON.stringify(report, null, 2));
   writeFileSync(`${f.out}/analytics-${stamp}.md`, md);

@@ -24,7 +24,6 @@ import {
   ROLLUP_TABLE,
   TAGS_COLUMN,
   TS_COLUMN,
-  type Grain,
   type Measure,
 } from './catalog.js';
 import { bucketSql, fillStep, usesTimeZone } from './intervals.js';
@@ -190,7 +189,7 @@ export function compileMetricsQuery(input: MetricsQueryInput): CompiledMetricsQu
         );
       }
       return (
-        `SELECT ${select(rollupBucket, rollupGroups, ['metric', 'bin', 'sum(n) AS n'])} FROM ${HISTOGRAM_TABLE[s.source as Grain]}` +
+        `SELECT ${select(rollupBucket, rollupGroups, ['metric', 'bin', 'sum(n) AS n'])} FROM ${HISTOGRAM_TABLE[s.source]}` +
         ` WHERE ${where(BUCKET_COLUMN, s)} AND metric = ANY(${idList}) ${groupByClause(keys.length + 2)}`
       );
     };

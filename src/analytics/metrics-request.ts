@@ -256,7 +256,7 @@ function finish(d: Draft): MetricsRequest {
     having,
     sort,
     limit,
-    fill: d.fill as MetricsRequest['fill'],
+    fill: d.fill,
     projects: d.projects,
   };
 }

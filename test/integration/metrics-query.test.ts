@@ -21,7 +21,7 @@ describeEachBackend('metrics query API', (backend) => {
   const data = async (body: unknown, headers = dev) => {
     const res = await post(body, headers);
     expect(res.statusCode, res.body).toBe(200);
-    return res.json() as { data: Record<string, unknown>[]; meta: { source: string; segments: { source: string }[] }; pagination: { total: number } };
+    return res.json<{ data: Record<string, unknown>[]; meta: { source: string; segments: { source: string }[] }; pagination: { total: number } }>();
   };
 
   // Two days of spans in proj-a (and one in proj-b, invisible to dev).

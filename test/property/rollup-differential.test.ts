@@ -77,7 +77,7 @@ function record(d: SpanDraft, i: number): SpanRecord {
     total_cost_usd: d.total_cost_usd,
     duration_ms: d.duration_ms,
     ttft_ms: d.ttft_ms,
-    status_code: d.status_code as SpanRecord['status_code'],
+    status_code: d.status_code,
     error_message: null,
     user_id: d.user_id,
     session_id: null,
