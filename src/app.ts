@@ -9,6 +9,8 @@ import contentEncodingPlugin from './http/plugins/content-encoding.js';
 import healthRoutes from './http/routes/health.js';
 import metricsPlugin from './http/plugins/metrics.js';
 import metricsRoutes from './http/routes/metrics.js';
+import analyticsReportRoutes from './http/routes/analytics-reports.js';
+import costRoutes from './http/routes/costs.js';
 import traceRoutes from './http/routes/traces.js';
 import ingestRoutes from './http/routes/ingest.js';
 import searchRoutes from './http/routes/search.js';
@@ -97,6 +99,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await api.register(authPlugin, { verifier: deps.verifier });
       // After auth: budgets are per principal and role.
       await api.register(rateLimitPlugin);
+      await api.register(analyticsReportRoutes);
+      await api.register(costRoutes, { cursorKey });
       await api.register(traceRoutes);
       await api.register(ingestRoutes);
       await api.register(searchRoutes, { cursorKey });

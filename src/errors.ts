@@ -101,6 +101,17 @@ export const ERRORS = {
     when: 'a metrics time series has more distinct groups than the series limit',
     build: (message: string, details: unknown) => ({ message, details }),
   }),
+  // Analytics and cost reports (docs/analytics-endpoints.md).
+  COMPARE_MODEL_COUNT: defineError({
+    status: 400,
+    when: '`models` of a model comparison does not name 2 to 10 distinct models',
+    build: (message: string, details: unknown) => ({ message, details }),
+  }),
+  ATTRIBUTION_DIMENSION_INVALID: defineError({
+    status: 400,
+    when: 'the `dimension` of a cost attribution is not user, project, model, provider, environment, tag or attributes.<path>',
+    build: (message: string, details: unknown) => ({ message, details }),
+  }),
   // 401/403/404
   UNAUTHORIZED: defineError({
     status: 401,
