@@ -75,6 +75,8 @@ export interface Config {
   readonly metricsRequireAuth: boolean;
   /** HMAC key of pagination cursors; derived from the JWT secret unless set. */
   readonly cursorSecret: string | null;
+  /** JSON price table whose entries win over the shipped one (OTLP cost computation). */
+  readonly pricesFile: string | null;
 }
 
 export class ConfigError extends Error {
@@ -218,6 +220,7 @@ export function loadConfig(env: Env = process.env): Config {
     slowQueryMs: int(env, 'SLOW_QUERY_MS', 100, 0),
     metricsRequireAuth: bool(env, 'METRICS_REQUIRE_AUTH', false),
     cursorSecret: str(env, 'CURSOR_SECRET'),
+    pricesFile: str(env, 'PRICES_FILE') === null ? null : resolve(str(env, 'PRICES_FILE')!),
   };
   return deepFreeze(config);
 }

@@ -15,6 +15,9 @@ export const ERROR_STATUS = {
   INTERNAL: 500,
   SERVICE_UNAVAILABLE: 503,
   QUERY_TIMEOUT: 504,
+  // OTLP ingest (docs/otlp.md): a payload that is not an ExportTraceServiceRequest, and a content type that is neither OTLP encoding.
+  OTLP_INVALID_PAYLOAD: 400,
+  OTLP_UNSUPPORTED_CONTENT_TYPE: 415,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
