@@ -85,8 +85,15 @@ export function mapSpan(span: OtlpSpan, resource: Attributes, scope: OtlpScopeSp
   const extra: Record<string, AttrValue> = {};
 
   const rawProvider = pick(v, 'provider');
-  const provider = rawProvider === undefined ? null : normalizeProvider(rawProvider);
   const model = pick(v, 'model') ?? null;
+  const price = model === null ? null : findPrice(opts.prices, model);
+  let provider = rawProvider === undefined ? null : normalizeProvider(rawProvider);
+  // Some SDKs (Langfuse's) name the model but not the provider: the price
+  // table knows whose model it is.
+  if (provider === null && price !== null) {
+    provider = price.entry.provider;
+    extra['tracelens.provider_from'] = 'price table';
+  }
 
   let prompt: number | null = null;
   let completion: number | null = null;
@@ -102,8 +109,8 @@ export function mapSpan(span: OtlpSpan, resource: Attributes, scope: OtlpScopeSp
       total: pick(v, 'total_cost_usd') ?? null,
     };
     const sentCost = costs.prompt !== null || costs.completion !== null || costs.total !== null;
-    if (!sentCost && model !== null && (prompt !== null || completion !== null)) {
-      const match = findPrice(opts.prices, model);
+    if (!sentCost && (prompt !== null || completion !== null)) {
+      const match = price;
       if (match) {
         const c = computeCost(match.entry, prompt ?? 0, completion ?? 0, pick(v, 'cached_tokens') ?? 0);
         costs = { prompt: c.prompt, completion: c.completion, total: c.total };
