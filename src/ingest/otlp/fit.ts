@@ -9,10 +9,16 @@ import type { AttrValue } from './decode.js';
 const UNSTORABLE = '\\u0000|[\\uD800-\\uDBFF](?![\\uDC00-\\uDFFF])|(?<![\\uD800-\\uDBFF])[\\uDC00-\\uDFFF]';
 const UNSTORABLE_RE = new RegExp(UNSTORABLE);
 const UNSTORABLE_ALL_RE = new RegExp(UNSTORABLE, 'g');
+// A plain character class: far cheaper to scan than the lookarounds above, and
+// false only when the string certainly needs no repair.
+// eslint-disable-next-line no-control-regex
+const SUSPECT_RE = /[\u0000\uD800-\uDFFF]/;
+// The same test on JSON text: JSON.stringify escapes NUL and lone surrogates.
+const SUSPECT_JSON_RE = /\\u0000|\\ud[89a-f]/i;
 
 /** NUL and lone surrogates (which PostgreSQL cannot store faithfully) become U+FFFD. */
 export function storable(s: string): string {
-  return UNSTORABLE_RE.test(s) ? s.replace(UNSTORABLE_ALL_RE, '\uFFFD') : s;
+  return SUSPECT_RE.test(s) && UNSTORABLE_RE.test(s) ? s.replace(UNSTORABLE_ALL_RE, '\uFFFD') : s;
 }
 
 /** At most `maxBytes` of UTF-8, cut on a character boundary. */
@@ -70,15 +76,29 @@ function shortenStrings(v: AttrValue, cuts: Cuts): AttrValue {
 
 const jsonBytes = (v: unknown) => Buffer.byteLength(JSON.stringify(v));
 
+/** Nesting depth of a JSON value (a scalar is 0). */
+function depthOf(v: AttrValue, limit: number, depth = 0): number {
+  if (v === null || typeof v !== 'object' || depth >= limit) return depth;
+  let max = depth;
+  for (const x of Array.isArray(v) ? v : Object.values(v)) {
+    if (x !== null && typeof x === 'object') max = Math.max(max, depthOf(x, limit, depth + 1));
+  }
+  return max;
+}
+
 /**
  * Attributes within L.attributesBytes and L.attributesDepth: first long string
  * values are shortened, then the largest keys are dropped until the object
  * fits (their names are listed in the record of cuts).
  */
 export function fitAttributes(attrs: Record<string, AttrValue>, cuts: Cuts): Record<string, AttrValue> {
-  let out = storableJson(attrs, 0) as Record<string, AttrValue>;
   // Room for the record of cuts itself.
   const budget = L.attributesBytes - 2048;
+  // The common case, checked without copying: nothing to repair or cut.
+  const text = JSON.stringify(attrs);
+  const clean = !SUSPECT_JSON_RE.test(text) && depthOf(attrs, L.attributesDepth) < L.attributesDepth - 1;
+  if (clean && (text.length * 3 <= budget || Buffer.byteLength(text) <= budget)) return attrs;
+  let out = clean ? attrs : (storableJson(attrs, 0) as Record<string, AttrValue>);
   if (jsonBytes(out) <= budget) return out;
   out = shortenStrings(out, cuts) as Record<string, AttrValue>;
   let size = jsonBytes(out);

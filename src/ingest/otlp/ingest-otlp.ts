@@ -9,7 +9,7 @@ import { FieldErrors } from '../field-errors.js';
 import { validateSpan } from '../validate-span.js';
 import type { Attributes, OtlpResourceSpans, OtlpScopeSpans, OtlpSpan } from './decode.js';
 import { mapSpan } from './map-span.js';
-import { modelCallMarker, pick, type SpanView } from './mapping.js';
+import { modelCallMarker, USAGE_KEYS } from './mapping.js';
 import type { PriceTable } from './prices.js';
 
 export interface OtlpIngestResult {
@@ -74,10 +74,7 @@ interface Located {
   project: string;
 }
 
-const hasUsage = (span: OtlpSpan, resource: Attributes): boolean => {
-  const v: SpanView = { span, resource, used: new Set(), usedEvents: new Set() };
-  return pick(v, 'prompt_tokens') !== undefined || pick(v, 'completion_tokens') !== undefined || pick(v, 'total_tokens') !== undefined;
-};
+const hasUsage = (span: OtlpSpan): boolean => USAGE_KEYS.some((k) => span.attributes[k] !== undefined);
 
 /**
  * Model calls among the spans (see modelCallMarker): a span without a kind
@@ -89,7 +86,7 @@ function modelCalls(spans: readonly Located[]): boolean[] {
   const key = (trace: string, id: string) => `${trace}/${id}`;
   const parentOf = new Map<string, string | null>();
   for (const { span } of spans) parentOf.set(key(span.traceId!, span.spanId!), span.parentSpanId);
-  const usage = spans.map(({ span, resource }) => hasUsage(span, resource));
+  const usage = spans.map(({ span }) => hasUsage(span));
   const usageBelow = new Set<string>();
   spans.forEach(({ span }, i) => {
     if (!usage[i]) return;
@@ -109,12 +106,15 @@ function modelCalls(spans: readonly Located[]): boolean[] {
   });
 }
 
-export async function ingestOtlp(
-  driver: Driver,
-  principal: Principal,
-  resources: readonly OtlpResourceSpans[],
-  opts: OtlpIngestOptions,
-): Promise<OtlpIngestResult> {
+export interface PreparedOtlp {
+  received: number;
+  rows: SpanRecord[];
+  rejected: number;
+  errorMessage: string | null;
+}
+
+/** Everything but the write: projects, mapping, validation. */
+export function prepareOtlp(principal: Principal, resources: readonly OtlpResourceSpans[], prices: readonly PriceTable[]): PreparedOtlp {
   const rejected = new Rejections();
   const located: Located[] = [];
   let received = 0;
@@ -136,7 +136,7 @@ export async function ingestOtlp(
   const calls = modelCalls(located);
   const rows: SpanRecord[] = [];
   located.forEach((l, i) => {
-    const wire = mapSpan(l.span, l.resource, l.scope, { prices: opts.prices, modelCall: calls[i]! });
+    const wire = mapSpan(l.span, l.resource, l.scope, { prices, modelCall: calls[i]! });
     wire.project_id = l.project;
     // The JSON ingest's validator is the last word on what may be stored.
     const errors = new FieldErrors();
@@ -147,6 +147,16 @@ export async function ingestOtlp(
     } else rows.push(draft as SpanRecord);
   });
 
+  return { received, rows, rejected: rejected.count, errorMessage: rejected.message() };
+}
+
+export async function ingestOtlp(
+  driver: Driver,
+  principal: Principal,
+  resources: readonly OtlpResourceSpans[],
+  opts: OtlpIngestOptions,
+): Promise<OtlpIngestResult> {
+  const { received, rows, rejected, errorMessage } = prepareOtlp(principal, resources, opts.prices);
   const written = rows.length ? await writeSpans(driver, rows, opts.maxBatch) : { new: 0, duplicates: 0 };
-  return { received, ...written, rejected: rejected.count, errorMessage: rejected.message() };
+  return { received, ...written, rejected, errorMessage };
 }

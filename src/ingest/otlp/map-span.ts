@@ -18,9 +18,11 @@ const NS_PER_MS = 1_000_000n;
 
 /** RFC 3339 with microseconds (what timestamptz keeps) from Unix nanoseconds. */
 export function nsToTimestamp(ns: bigint): string {
-  const ms = ns / NS_PER_MS;
-  const micros = (ns / 1000n) % 1000n;
-  return new Date(Number(ms)).toISOString().replace('Z', `${micros.toString().padStart(3, '0')}Z`);
+  // Split in BigInt: microseconds pass 2^53 in the year 2255, and the caller allows up to 9999.
+  const us = ns / 1000n;
+  const ms = us / 1000n;
+  const micros = Number(us - ms * 1000n);
+  return new Date(Number(ms)).toISOString().slice(0, -1) + String(micros).padStart(3, '0') + 'Z';
 }
 
 /** Latest time a timestamp may have (year 9999), in ns. */
@@ -129,6 +131,11 @@ export function mapSpan(span: OtlpSpan, resource: Attributes, scope: OtlpScopeSp
   const input = pick(v, 'input_text');
   const output = pick(v, 'output_text');
   const tags = (pick(v, 'tags') ?? []).slice(0, L.tags).map((t) => cutChars(storable(t), L.tagLength));
+  // Every pick before the leftovers are collected: a picked key is not repeated in attributes.
+  const userId = pick(v, 'user_id');
+  const sessionId = pick(v, 'session_id');
+  const environment = pick(v, 'environment');
+  const ttftAt = pick(v, 'ttft_at');
 
   const attributes: Record<string, AttrValue> = {};
   for (const [k, val] of Object.entries(span.attributes)) if (!v.used.has(k)) attributes[k] = val;
@@ -160,12 +167,12 @@ export function mapSpan(span: OtlpSpan, resource: Attributes, scope: OtlpScopeSp
     completion_cost_usd: costs.completion,
     total_cost_usd: costs.total,
     duration_ms: durationMs(span.startNs, span.endNs),
-    ttft_ms: ttftMs(pick(v, 'ttft_at'), span.startNs),
+    ttft_ms: ttftMs(ttftAt, span.startNs),
     status_code: status.code,
     error_message: longText(status.message, cuts, 'error_message'),
-    user_id: label(pick(v, 'user_id'), cuts, 'user_id'),
-    session_id: label(pick(v, 'session_id'), cuts, 'session_id'),
-    environment: label(pick(v, 'environment'), cuts, 'environment'),
+    user_id: label(userId, cuts, 'user_id'),
+    session_id: label(sessionId, cuts, 'session_id'),
+    environment: label(environment, cuts, 'environment'),
     tags,
   };
   const fitted = fitAttributes(attributes, cuts);

@@ -267,6 +267,11 @@ export const MAPPING = {
   ttft_at: [attr('langfuse.observation.completion_start_time', (x) => str(parseMaybeJson(x)))],
 } satisfies Record<MappedField, Source<unknown>[]>;
 
+/** Attribute keys that report token usage (the attribute sources of the three token fields). */
+export const USAGE_KEYS: readonly string[] = (['prompt_tokens', 'completion_tokens', 'total_tokens'] as const).flatMap((f) =>
+  MAPPING[f].map((s) => /^`([^`]+)`/.exec(s.from)![1]!),
+);
+
 /** The first source of `field` that yields a value. */
 export function pick<F extends MappedField>(v: SpanView, field: F): (typeof MAPPING)[F][number] extends Source<infer T> ? T | undefined : never {
   for (const source of MAPPING[field] as Source<unknown>[]) {

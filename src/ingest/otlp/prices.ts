@@ -96,7 +96,22 @@ export interface PriceMatch {
   table: PriceTable;
 }
 
+// Lookups repeat the same few model names span after span.
+const matchCache = new WeakMap<readonly PriceTable[], Map<string, PriceMatch | null>>();
+const MATCH_CACHE_SIZE = 1000;
+
 export function findPrice(tables: readonly PriceTable[], model: string): PriceMatch | null {
+  let cache = matchCache.get(tables);
+  if (!cache) matchCache.set(tables, (cache = new Map()));
+  const hit = cache.get(model);
+  if (hit !== undefined) return hit;
+  const found = lookup(tables, model);
+  if (cache.size >= MATCH_CACHE_SIZE) cache.clear();
+  cache.set(model, found);
+  return found;
+}
+
+function lookup(tables: readonly PriceTable[], model: string): PriceMatch | null {
   for (const candidate of modelCandidates(model)) {
     for (const table of tables) {
       for (const entry of table.entries) {
