@@ -59,7 +59,7 @@ export function describeInstrumentation(c: InstrumentationCase) {
         headers: auth,
         payload: { from: 'now-1d', limit: 100, filter: { field: 'model', operator: 'ne', value: null } },
       });
-      return (res.json() as { data: Record<string, unknown>[] }).data;
+      return res.json<{ data: Record<string, unknown>[] }>().data;
     };
 
     it('stores the model call with provider, model, tokens, cost, text and status', async () => {
@@ -97,7 +97,7 @@ export function describeInstrumentation(c: InstrumentationCase) {
         headers: auth,
         payload: { from: 'now-1d', limit: 100, filter: { field: 'status_code', operator: 'eq', value: 'ERROR' } },
       });
-      const spans = (res.json() as { data: Record<string, unknown>[] }).data;
+      const spans = res.json<{ data: Record<string, unknown>[] }>().data;
       expect(spans.length).toBeGreaterThanOrEqual(1);
       expect(spans[0]!.error_message).toMatch(/broken|400/);
       expect(spans[0]!.input_text).toContain(QUESTION);

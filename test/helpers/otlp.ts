@@ -59,5 +59,5 @@ export async function searchTrace(server: OtlpServer, headers: Record<string, st
     payload: { filter: { field: 'trace_id', operator: 'eq', value: traceId }, from: 'now-30d', sort_by: 'ts', sort_desc: false, limit: 1000 },
   });
   if (res.statusCode !== 200) throw new Error(`search failed: ${res.statusCode} ${res.body}`);
-  return (res.json() as { data: Record<string, unknown>[] }).data;
+  return res.json<{ data: Record<string, unknown>[] }>().data;
 }

@@ -108,7 +108,7 @@ describeEachBackend('OTLP edge cases', (backend) => {
     const res = await postProto(body);
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toMatch(/^application\/x-protobuf/);
-    const answer = ExportTraceServiceResponse.toObject(ExportTraceServiceResponse.decode(res.rawPayload), { longs: Number }) as Json;
+    const answer = ExportTraceServiceResponse.toObject(ExportTraceServiceResponse.decode(res.rawPayload), { longs: Number });
     expect(answer.partialSuccess).toMatchObject({ rejectedSpans: 2 });
     const message = (answer.partialSuccess as { errorMessage: string }).errorMessage;
     expect(message).toContain('traceId');

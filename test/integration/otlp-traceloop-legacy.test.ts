@@ -14,7 +14,7 @@ describeInstrumentation({
     const sdk = sdkPipeline(otlpExporter(otlpUrl, headers, 'json', false), { 'service.name': 'llm-app', 'tracelens.project.id': project });
     const instrumentation = new OpenAIInstrumentation();
     instrumentation.setTracerProvider(sdk.provider);
-    instrumentation.manuallyInstrument(OpenAI as never);
+    instrumentation.manuallyInstrument(OpenAI);
     return {
       client: new OpenAI({ apiKey: 'test-key', baseURL, maxRetries: 0 }),
       provider: sdk.provider,

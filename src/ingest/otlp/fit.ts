@@ -5,7 +5,7 @@
 import { INGEST_LIMITS as L } from '../limits.js';
 import type { AttrValue } from './decode.js';
 
-// eslint-disable-next-line no-control-regex
+// NUL, or a UTF-16 surrogate without its other half.
 const UNSTORABLE = '\\u0000|[\\uD800-\\uDBFF](?![\\uDC00-\\uDFFF])|(?<![\\uD800-\\uDBFF])[\\uDC00-\\uDFFF]';
 const UNSTORABLE_RE = new RegExp(UNSTORABLE);
 const UNSTORABLE_ALL_RE = new RegExp(UNSTORABLE, 'g');

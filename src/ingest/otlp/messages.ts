@@ -38,7 +38,7 @@ function partText(p: Json): string {
   }
   if (type === 'tool_call_response') return `[tool result] ${stringify(p.response ?? p.result ?? '')}`;
   for (const key of ['content', 'text', 'value'] as const) {
-    if (typeof p[key] === 'string') return p[key] as string;
+    if (typeof p[key] === 'string') return p[key];
   }
   return stringify(p);
 }
