@@ -7,7 +7,7 @@ import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import type { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
 import { describeEachBackend, truncateSpans } from './backends.js';
 import { FAKE_COMPLETION, QUESTION, startFakeOpenAI, type FakeOpenAI } from './fake-openai.js';
-import { developerToken, searchTrace, startOtlpServer, type OtlpServer } from './otlp.js';
+import { developerToken, searchTrace, startOtlpServer, type OtlpServer, type SdkPipeline } from './otlp.js';
 
 export interface Instrumented {
   client: OpenAI;
@@ -29,6 +29,19 @@ export interface InstrumentationCase {
    * nothing to export; Langfuse's wrapper does record one.
    */
   recordsFailures: boolean;
+}
+
+/** The `openai` client on the fake server, traced through `sdk`; `stop` undoes the instrumentation. */
+export function tracedClient(baseURL: string, sdk: SdkPipeline, stop: () => void): Instrumented {
+  return {
+    client: new OpenAI({ apiKey: 'test-key', baseURL, maxRetries: 0 }),
+    provider: sdk.provider,
+    flush: () => sdk.provider.forceFlush(),
+    close: async () => {
+      stop();
+      await sdk.shutdown();
+    },
+  };
 }
 
 export function describeInstrumentation(c: InstrumentationCase) {

@@ -4,7 +4,7 @@
 import OpenAI from 'openai';
 import { OpenAIInstrumentation } from '@arizeai/openinference-instrumentation-openai';
 import { otlpExporter, sdkPipeline } from '../helpers/otlp.js';
-import { describeInstrumentation } from '../helpers/instrumentation-suite.js';
+import { describeInstrumentation, tracedClient } from '../helpers/instrumentation-suite.js';
 
 describeInstrumentation({
   name: '@arizeai/openinference-instrumentation-openai',
@@ -15,14 +15,6 @@ describeInstrumentation({
     const instrumentation = new OpenAIInstrumentation({ tracerProvider: sdk.provider });
     // It patches module.OpenAI and marks the module object: hand it a plain one.
     instrumentation.manuallyInstrument({ OpenAI } as never);
-    return {
-      client: new OpenAI({ apiKey: 'test-key', baseURL, maxRetries: 0 }),
-      provider: sdk.provider,
-      flush: () => sdk.provider.forceFlush(),
-      close: async () => {
-        instrumentation.disable();
-        await sdk.shutdown();
-      },
-    };
+    return tracedClient(baseURL, sdk, () => instrumentation.disable());
   },
 });
