@@ -16,6 +16,8 @@ import ingestRoutes from './http/routes/ingest.js';
 import searchRoutes from './http/routes/search.js';
 import listRoutes from './http/routes/list.js';
 import metricsQueryRoutes from './http/routes/metrics-query.js';
+import otlpRoutes from './http/routes/otlp.js';
+import { loadPriceTables } from './ingest/otlp/prices.js';
 import { cursorKeyFrom } from './query/cursor.js';
 import authPlugin from './http/plugins/auth.js';
 import openapiPlugin from './http/plugins/openapi.js';
@@ -87,21 +89,32 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(healthRoutes, { cacheProbe: app.cacheProbe });
   await app.register(metricsRoutes, { verifier: deps.verifier });
   const cursorKey = deps.cursorKey ?? cursorKeyFrom(config.cursorSecret, config.jwt.secret, () => randomBytes(32));
-  // The protected API: auth runs first for every route registered in here.
+  const prices = loadPriceTables(config.pricesFile);
+  // What every protected context runs first: the schema gate, auth, then the
+  // rate limit (budgets are per principal and role).
+  const protect = async (scope: FastifyInstance) => {
+    const gate = deps.schemaGate;
+    if (gate) {
+      scope.addHook('onRequest', async () => {
+        if (!gate.ready) throw appError.DATABASE_NOT_READY();
+      });
+    }
+    await scope.register(authPlugin, { verifier: deps.verifier });
+    await scope.register(rateLimitPlugin);
+  };
+  // OTLP/HTTP at the path exporters use by default, outside the /api/v1 prefix.
+  await app.register(async (otlp) => {
+    await protect(otlp);
+    await otlp.register(otlpRoutes, { prices });
+  });
+  // The protected API.
   await app.register(
     async (api) => {
-      const gate = deps.schemaGate;
-      if (gate) {
-        api.addHook('onRequest', async () => {
-          if (!gate.ready) throw appError.DATABASE_NOT_READY();
-        });
-      }
-      await api.register(authPlugin, { verifier: deps.verifier });
-      // After auth: budgets are per principal and role.
-      await api.register(rateLimitPlugin);
+      await protect(api);
       await api.register(analyticsReportRoutes);
       await api.register(costRoutes, { cursorKey });
       await api.register(traceRoutes);
+      await api.register(otlpRoutes, { prefix: '/otlp', prices });
       await api.register(ingestRoutes);
       await api.register(searchRoutes, { cursorKey });
       await api.register(listRoutes, { cursorKey });

@@ -20,6 +20,9 @@ export const CONFIG_SCHEMA = {
     meaning: 'optional read replica: the read endpoints use it, writes and migrations use `DATABASE_URL`',
   }),
   dataDir: path('DATA_DIR', './.tracelens/data', { meaning: 'embedded database directory' }),
+  pricesFile: optionalText('PRICES_FILE', {
+    meaning: 'JSON price table whose entries win over the shipped one, for costs computed at OTLP ingest (docs/otlp.md)',
+  }),
   db: {
     poolMax: int('DB_POOL_MAX', 20, { min: 1, max: 1000 }, { meaning: 'maximum connections in the pool' }),
     poolMin: int('DB_POOL_MIN', 5, { min: 0, max: 1000 }, { meaning: 'connections kept open when idle (at most `DB_POOL_MAX`)' }),

@@ -85,6 +85,17 @@ export const ERRORS = {
     when: 'a body sent with `Content-Encoding: gzip`, `deflate` or `br` is not valid data of that encoding',
     build: (encoding: string, why: string) => ({ message: `Request body is not valid ${encoding} data (${why})` }),
   }),
+  // OTLP ingest (docs/otlp.md).
+  OTLP_INVALID_PAYLOAD: defineError({
+    status: 400,
+    when: 'an OTLP body is not a valid ExportTraceServiceRequest in its declared encoding (malformed protobuf, JSON sent as protobuf, bad ids or timestamps); clients do not retry it',
+    build: (message: string) => ({ message }),
+  }),
+  OTLP_UNSUPPORTED_CONTENT_TYPE: defineError({
+    status: 415,
+    when: 'an OTLP request whose Content-Type is neither `application/x-protobuf` nor `application/json`',
+    build: (message: string) => ({ message }),
+  }),
   // Metrics query limits (docs/analytics.md).
   METRICS_RANGE_TOO_LONG: defineError({
     status: 400,

@@ -39,3 +39,18 @@ export function formatScaled(units: bigint | number, scale: number): string {
   if (scale === 0) return s;
   return `${s.slice(0, -scale)}.${s.slice(-scale)}`;
 }
+
+/**
+ * price * count / 10^shift, exactly: a per-1M-token price times a token count
+ * (shift 6) is a cost. Trailing zeros of the fraction are dropped.
+ */
+export function scaleDecimal(price: string, count: number, shift: number): string {
+  const [i, f = ''] = price.split('.');
+  const units = BigInt(i! + f) * BigInt(count);
+  return trimDecimal(formatScaled(units, f.length + shift));
+}
+
+/** Drops trailing zeros of the fraction: "0.0250" -> "0.025", "3.000" -> "3". */
+export function trimDecimal(s: string): string {
+  return s.includes('.') ? s.replace(/\.?0+$/, '') : s;
+}

@@ -29,8 +29,20 @@ export function uniqueSorted(rows: readonly SpanRecord[]): SpanRecord[] {
   return [...seen.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([, r]) => r);
 }
 
+/**
+ * The one idempotent write path of every ingest route: valid rows, any
+ * number, in statements of at most `maxBatch` rows. Each statement commits on
+ * its own, so after a failure part of the rows may be stored; resending them
+ * all is safe (stored ones count as duplicates).
+ */
+export async function writeSpans(driver: Driver, rows: readonly SpanRecord[], maxBatch: number): Promise<Omit<IngestResult, 'accepted'>> {
+  const unique = uniqueSorted(rows);
+  let inserted = 0;
+  for (let i = 0; i < unique.length; i += maxBatch) inserted += await insertSpanRecords(driver, unique.slice(i, i + maxBatch));
+  return { new: inserted, duplicates: rows.length - inserted };
+}
+
 export async function ingestBatch(driver: Driver, principal: Principal, body: unknown, maxBatch: number): Promise<IngestResult> {
   const rows = validateBatch(body, principal, maxBatch);
-  const inserted = await insertSpanRecords(driver, uniqueSorted(rows));
-  return { accepted: rows.length, new: inserted, duplicates: rows.length - inserted };
+  return { accepted: rows.length, ...(await writeSpans(driver, rows, maxBatch)) };
 }
