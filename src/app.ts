@@ -13,6 +13,10 @@ import traceRoutes from './http/routes/traces.js';
 import ingestRoutes from './http/routes/ingest.js';
 import searchRoutes from './http/routes/search.js';
 import listRoutes from './http/routes/list.js';
+import exportRoutes from './http/routes/export.js';
+import exportJobRoutes from './http/routes/export-jobs.js';
+import { FileStore } from './export/file-store.js';
+import { ExportWorker } from './export/worker.js';
 import { cursorKeyFrom } from './query/cursor.js';
 import authPlugin from './http/plugins/auth.js';
 import openapiPlugin from './http/plugins/openapi.js';
@@ -83,6 +87,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(cachePlugin);
   await app.register(healthRoutes, { cacheProbe: app.cacheProbe });
   await app.register(metricsRoutes, { verifier: deps.verifier });
+  // Export jobs: the worker is built here and started by whoever serves (serve.ts, tests), once the schema is there.
+  const exportFiles = new FileStore(config.export.dir);
+  const exportWorker = new ExportWorker({ db: driver, reader: deps.reader ?? driver, config: config.export, files: exportFiles, log: app.log });
+  app.decorate('exportWorker', exportWorker);
+  app.addHook('onClose', async () => exportWorker.stop());
   const cursorKey = deps.cursorKey ?? cursorKeyFrom(config.cursorSecret, config.jwt.secret, () => randomBytes(32));
   // The protected API: auth runs first for every route registered in here.
   await app.register(
@@ -100,6 +109,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await api.register(ingestRoutes);
       await api.register(searchRoutes, { cursorKey });
       await api.register(listRoutes, { cursorKey });
+      await api.register(exportRoutes);
+      await api.register(exportJobRoutes, { files: exportFiles, worker: exportWorker });
     },
     { prefix: '/api/v1' },
   );

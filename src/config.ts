@@ -75,6 +75,23 @@ export interface Config {
   readonly metricsRequireAuth: boolean;
   /** HMAC key of pagination cursors; derived from the JWT secret unless set. */
   readonly cursorSecret: string | null;
+  /** Streaming export and export jobs (docs/export.md). */
+  readonly export: {
+    /** Where job files are written; shared storage when several instances serve downloads. */
+    readonly dir: string;
+    readonly ttlS: number;
+    /** Jobs one process runs at once (0: this process runs none). */
+    readonly concurrency: number;
+    /** Concurrent streaming exports per process; each holds a database connection of its own. */
+    readonly maxStreams: number;
+    /** Server-side bound on each fetch of an export's rows (0: none). */
+    readonly statementTimeoutMs: number;
+    /** A job whose worker sent no heartbeat for this long is taken over by another worker. */
+    readonly leaseMs: number;
+    /** Runs of one job before it is failed for good. */
+    readonly maxAttempts: number;
+    readonly pollMs: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -158,13 +175,14 @@ export function loadConfig(env: Env = process.env): Config {
   const poolMin = int(env, 'DB_POOL_MIN', 5, 0, 1000);
   if (poolMin > poolMax) throw new ConfigError('DB_POOL_MIN', `must not exceed DB_POOL_MAX (${poolMax})`);
 
+  const dataDir = resolve(str(env, 'DATA_DIR') ?? './.tracelens/data');
   const config: Config = {
     port: int(env, 'PORT', 8080, 0, 65535),
     host: str(env, 'HOST') ?? '0.0.0.0',
     logLevel: logLevel as Config['logLevel'],
     databaseUrl,
     databaseReadUrl: url(env, 'DATABASE_READ_URL', ['postgres:', 'postgresql:']),
-    dataDir: resolve(str(env, 'DATA_DIR') ?? './.tracelens/data'),
+    dataDir,
     db: {
       poolMax,
       poolMin,
@@ -218,8 +236,22 @@ export function loadConfig(env: Env = process.env): Config {
     slowQueryMs: int(env, 'SLOW_QUERY_MS', 100, 0),
     metricsRequireAuth: bool(env, 'METRICS_REQUIRE_AUTH', false),
     cursorSecret: str(env, 'CURSOR_SECRET'),
+    export: exportConfig(env, dataDir),
   };
   return deepFreeze(config);
+}
+
+function exportConfig(env: Env, dataDir: string): Config['export'] {
+  return {
+    dir: resolve(str(env, 'EXPORT_DIR') ?? resolve(dataDir, 'exports')),
+    ttlS: int(env, 'EXPORT_TTL', 7 * 24 * 3600, 60),
+    concurrency: int(env, 'EXPORT_CONCURRENCY', 2, 0, 64),
+    maxStreams: int(env, 'EXPORT_MAX_STREAMS', 4, 1, 256),
+    statementTimeoutMs: int(env, 'EXPORT_STATEMENT_TIMEOUT_MS', 300_000, 0),
+    leaseMs: int(env, 'EXPORT_LEASE_MS', 30_000, 300),
+    maxAttempts: int(env, 'EXPORT_MAX_ATTEMPTS', 3, 1, 100),
+    pollMs: int(env, 'EXPORT_POLL_MS', 1000, 10, 60_000),
+  };
 }
 
 function deepFreeze<T>(o: T): T {

@@ -2,6 +2,8 @@
 // invalid indexes, VACUUM (ANALYZE)) and prints each statement it ran.
 import { loadConfig } from '../config.js';
 import { runMaintenance } from '../doctor/maintain.js';
+import { expireExports } from '../export/expiry.js';
+import { FileStore } from '../export/file-store.js';
 import { openAdminDriver } from '../storage/open.js';
 import { parseFlags } from './args.js';
 
@@ -10,6 +12,7 @@ const HELP = `usage: tracelens maintain
 Runs the safe fixes on the configured database, without blocking reads or writes:
 REINDEX INDEX CONCURRENTLY of every invalid index of llm_traces (dropping the
 leftovers of an interrupted concurrent rebuild first), then VACUUM (ANALYZE) llm_traces.
+Then deletes export files past EXPORT_TTL (and files no export job keeps) from EXPORT_DIR.
 `;
 
 export async function maintainCommand(argv: string[]): Promise<void> {
@@ -23,6 +26,8 @@ export async function maintainCommand(argv: string[]): Promise<void> {
   const driver = await openAdminDriver(config, 0);
   try {
     const steps = await runMaintenance(driver, (s) => process.stdout.write(`${s.sql};  -- ${s.why} (${(s.ms / 1000).toFixed(1)} s)\n`));
+    const expiry = await expireExports(driver, new FileStore(config.export.dir));
+    process.stdout.write(`exports: ${expiry.expiredJobs} jobs expired, ${expiry.deletedFiles.length} files deleted from ${config.export.dir}\n`);
     process.stdout.write(`done: ${steps.length} statements\n`);
   } finally {
     await driver.close();
