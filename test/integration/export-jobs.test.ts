@@ -9,11 +9,11 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { gunzipSync } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { expireExports } from '../../src/export/expiry.js';
 import { FileStore } from '../../src/export/file-store.js';
-import { claimJob, getJob } from '../../src/export/job-store.js';
+import { cancelJob, claimJob, getJob } from '../../src/export/job-store.js';
 import { createJob } from '../../src/export/jobs.js';
 import { runJob } from '../../src/export/run-job.js';
 import { ExportWorker } from '../../src/export/worker.js';
@@ -40,7 +40,7 @@ describeEachBackend('export jobs', (backend) => {
   });
   afterAll(async () => {
     await app?.close();
-    rmSync(dir, { recursive: true, force: true });
+    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   const inject = (method: 'GET' | 'POST' | 'DELETE', url: string, headers: Record<string, string>, payload?: Json) =>
@@ -169,6 +169,13 @@ describeEachBackend('export jobs', (backend) => {
     afterAll(async () => worker?.stop());
 
     const status = async (id: string) => (await getJob(backend().driver, alice, id))!;
+    // The claims below take the oldest runnable job: let the jobs of the tests above finish first.
+    beforeEach(async () => {
+      await eventually(async () => {
+        const r = await backend().driver.query<{ n: number }>(`SELECT count(*)::int AS n FROM tracelens_export_jobs WHERE status IN ('pending', 'processing')`);
+        return r.rows[0]!.n === 0;
+      }, 30_000, 50);
+    });
 
     it('cancels a pending job (204), then answers 409 because it has finished', async () => {
       const job = await createJob(backend().driver, alice, { format: 'csv' });
@@ -205,6 +212,7 @@ describeEachBackend('export jobs', (backend) => {
       expect(written).toBeGreaterThan(0);
       expect(progress.rows).toBeLessThan(225);
       expect(readdirSync(dir).filter((n) => n.startsWith(job.id))).toEqual([]);
+      await cancelJob(backend().driver, alice, job.id);
     });
 
     it("takes over a dead worker's job once its lease ran out", async () => {

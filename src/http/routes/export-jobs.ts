@@ -79,7 +79,7 @@ export default async function exportJobRoutes(app: FastifyInstance, opts: Export
     },
   );
 
-  app.get<{ Querystring: { limit?: number; cursor?: string } }>(
+  app.get<{ Querystring: { limit?: string; cursor?: string } }>(
     '/export/jobs',
     {
       schema: {
@@ -88,13 +88,14 @@ export default async function exportJobRoutes(app: FastifyInstance, opts: Export
         querystring: {
           type: 'object',
           additionalProperties: false,
-          properties: { limit: { type: 'integer', minimum: 1, maximum: 100 }, cursor: { type: 'string', minLength: 1, maxLength: 256 } },
+          // Query parameters arrive as text (no type coercion in this API): the limit is checked by its pattern.
+          properties: { limit: { type: 'string', pattern: '^(100|[1-9][0-9]?)$' }, cursor: { type: 'string', minLength: 1, maxLength: 256 } },
         },
         response: { 200: envelopeOf({ type: 'array', items: jobSchema }) },
       },
     },
     async (request) => {
-      const limit = request.query.limit ?? 20;
+      const limit = request.query.limit === undefined ? 20 : Number(request.query.limit);
       const page = await pageJobs(app.driver, request.principal!, limit, request.query.cursor ?? null);
       return success(request, page.jobs.map(jobView), { pagination: { cursor: page.cursor, has_more: page.cursor !== null, limit, total: null } });
     },
