@@ -39,7 +39,7 @@ export async function openExport(reader: Driver, cfg: Config['export'], req: Sea
   o.signal?.addEventListener('abort', stop, { once: true });
   let first: string[] | null;
   try {
-    if (o.signal?.aborted) throw new AppError('QUERY_TIMEOUT', 'The client went away');
+    if (o.signal?.aborted) throw new AppError('QUERY_TIMEOUT', 'The export was stopped before it started');
     first = await source.next();
   } catch (err) {
     await source.close();

@@ -36,6 +36,7 @@ export async function runJob(
     rowLimit: job.row_limit === null ? null : Number(job.row_limit),
     // Bounds were made absolute when the job was created; this only matters if they were not.
     now: new Date(job.created_at).getTime(),
+    signal,
   });
   const part = files.partName(job.id, job.attempts);
   const count = new Transform({

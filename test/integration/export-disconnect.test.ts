@@ -43,15 +43,16 @@ describe('export stops its query when the reader goes away [postgres]', () => {
     db = await createTestDatabase();
     driver = new PostgresDriver({ url: db.url, pool: TEST_POOL });
     await migrate(driver);
-    await insertSpans(driver, [span({ trace_id: 'big', span_id: 'big-0', input_text: 'x'.repeat(2000) })]);
-    // 20 000 rows of 2 kB: far more than the socket buffers and the stream's buffer hold.
+    await insertSpans(driver, [span({ trace_id: 'big', span_id: 'big-0', parent_span_id: 'p'.repeat(4000), input_text: null, output_text: null })]);
+    // 8000 rows of 4 kB, in a column no index covers (cheap to load on a busy machine):
+    // far more than the socket buffers and the stream's buffer hold.
     // Without a statement timeout: on a busy machine the full-text and trigram indexes make this slow.
     const loader = new pg.Client({ connectionString: db.url });
     await loader.connect();
     await loader.query(
-      `INSERT INTO llm_traces (ts, trace_id, span_id, project_id, span_name, input_text, duration_ms, status_code)
-       SELECT ts + g * interval '1 ms', trace_id, 'big-' || g, project_id, span_name, input_text, duration_ms, status_code
-         FROM llm_traces, generate_series(1, 20000) g`,
+      `INSERT INTO llm_traces (ts, trace_id, span_id, parent_span_id, project_id, span_name, duration_ms, status_code)
+       SELECT ts + g * interval '1 ms', trace_id, 'big-' || g, parent_span_id, project_id, span_name, duration_ms, status_code
+         FROM llm_traces, generate_series(1, 8000) g`,
     );
     await loader.end();
     dir = mkdtempSync(join(tmpdir(), 'tracelens-export-pg-'));
@@ -63,7 +64,7 @@ describe('export stops its query when the reader goes away [postgres]', () => {
     await observer.connect();
     locker = new pg.Client({ connectionString: db.url });
     await locker.connect();
-  });
+  }, 180_000);
   afterAll(async () => {
     await locker?.end();
     await observer?.end();
@@ -146,25 +147,25 @@ describe('export stops its query when the reader goes away [postgres]', () => {
     }
   });
 
-  it('runs the job of a killed server process again on another worker', { timeout: 60_000 }, async () => {
+  it('runs the job of a killed server process again on another worker', { timeout: 180_000 }, async () => {
     const serverPort = await freePort();
-    await locker.query('BEGIN');
-    await locker.query('LOCK TABLE llm_traces IN ACCESS EXCLUSIVE MODE');
     let id: string;
+    const server = runCli(['serve'], {
+      DATABASE_URL: db.url,
+      JWT_SECRET: TEST_SECRET,
+      PORT: String(serverPort),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'silent',
+      DEMO_DATA: 'false',
+      EXPORT_DIR: dir,
+      EXPORT_LEASE_MS: '1000',
+      EXPORT_POLL_MS: '100',
+    });
     try {
-      const server = runCli(['serve'], {
-        DATABASE_URL: db.url,
-        JWT_SECRET: TEST_SECRET,
-        PORT: String(serverPort),
-        HOST: '127.0.0.1',
-        LOG_LEVEL: 'silent',
-        DEMO_DATA: 'false',
-        EXPORT_DIR: dir,
-        EXPORT_LEASE_MS: '1000',
-        EXPORT_POLL_MS: '100',
-      });
+      await eventually(async () => (await fetch(`http://127.0.0.1:${serverPort}/health`).catch(() => null))?.ok === true, 90_000, 200);
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE llm_traces IN ACCESS EXCLUSIVE MODE');
       try {
-        await eventually(async () => (await fetch(`http://127.0.0.1:${serverPort}/health`).catch(() => null))?.ok === true, 30_000, 200);
         const created = await fetch(`http://127.0.0.1:${serverPort}/api/v1/export/traces`, {
           method: 'POST',
           headers: { ...headers, 'content-type': 'application/json' },
@@ -173,13 +174,14 @@ describe('export stops its query when the reader goes away [postgres]', () => {
         expect(created.status).toBe(202);
         id = ((await created.json()) as { data: { job_id: string } }).data.job_id;
         // Its query waits on the lock: the job is mid-run when the process dies.
-        await eventually(async () => (await exportBackends()) === 1, 10_000, 50);
-      } finally {
+        await eventually(async () => (await exportBackends()) === 1, 30_000, 50);
         server.child.kill('SIGKILL');
         await server.exited;
+      } finally {
+        await locker.query('ROLLBACK');
       }
     } finally {
-      await locker.query('ROLLBACK');
+      server.child.kill('SIGKILL');
     }
     const stuck = (await app.inject({ method: 'GET', url: `/api/v1/export/jobs/${id!}`, headers })).json().data;
     expect(stuck.status).toBe('processing');
