@@ -56,7 +56,7 @@ if (f.help) {
   process.stdout.write(HELP);
   process.exit(0);
 }
-const suites = new Set(f.suite!.split(',').flatMap((s) => (s === 'all' ? [...QUERY_TYPES, 'cache', 'export'] : [s])));
+const suites = new Set(f.suite.split(',').flatMap((s) => (s === 'all' ? [...QUERY_TYPES, 'cache', 'export'] : [s])));
 for (const s of suites) {
   if (!(SUITES as readonly string[]).includes(s)) {
     process.stderr.write(`unknown suite ${s}\n\n${HELP}`);
@@ -182,7 +182,7 @@ async function main(): Promise<void> {
     redisFrozen,
     exports,
   };
-  mkdirSync(f.out!, { recursive: true });
+  mkdirSync(f.out, { recursive: true });
   const stamp = started.toISOString().replace(/[:.]/g, '-');
   const md = markdownReport(report);
   writeFileSync(`${f.out}/${stamp}.json`, JSON.stringify(report, null, 2));

@@ -22,9 +22,9 @@ const QUERY_KEYS = ['filter', 'sort_by', 'sort_desc', 'fields', 'from', 'to'] as
 
 /** The search part of an export body, nothing else. */
 export function queryPart(body: ExportQueryBody): ExportQueryBody {
-  const out: Record<string, unknown> = {};
-  for (const k of QUERY_KEYS) if (body[k] !== undefined) out[k] = body[k];
-  return out as ExportQueryBody;
+  const out: ExportQueryBody = {};
+  for (const k of QUERY_KEYS) if (body[k] !== undefined) Object.assign(out, { [k]: body[k] });
+  return out;
 }
 
 export function exportSearchRequest(body: ExportQueryBody, principal: Principal): SearchRequest {

@@ -6,7 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import type { Config } from '../config.js';
 import type { Driver } from '../storage/driver.js';
-import { exportSearchRequest, type ExportQueryBody } from './export-request.js';
+import { exportSearchRequest } from './export-request.js';
 import type { FileStore } from './file-store.js';
 import { GZIP_OPTIONS } from './formats.js';
 import { principalOf, type JobRow } from './job-store.js';
@@ -30,7 +30,7 @@ export async function runJob(
   progress: JobProgress,
   signal: AbortSignal,
 ): Promise<RunResult> {
-  const req = exportSearchRequest(job.request as ExportQueryBody, principalOf(job.principal));
+  const req = exportSearchRequest(job.request, principalOf(job.principal));
   const stream = await openExport(reader, cfg, req, {
     format: job.format,
     rowLimit: job.row_limit === null ? null : Number(job.row_limit),

@@ -1,7 +1,7 @@
 // Export test helpers: spans that stress every encoding rule, the search
 // endpoint paged to its end (the reference every export must equal), and
 // the CSV of an export parsed back into typed rows by a real CSV parser.
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { parse } from 'csv-parse/sync';
 import { expect } from 'vitest';
 import { lookupField } from '../../src/query/fields.js';
@@ -50,9 +50,9 @@ export async function searchToEnd(app: FastifyInstance, headers: Record<string, 
   const rows: Record<string, unknown>[] = [];
   let cursor: string | null = null;
   do {
-    const res = await app.inject({ method: 'POST', url: '/api/v1/traces/search', headers, payload: { ...body, limit: 37, cursor } });
+    const res: LightMyRequestResponse = await app.inject({ method: 'POST', url: '/api/v1/traces/search', headers, payload: { ...body, limit: 37, cursor } });
     expect(res.statusCode, res.body).toBe(200);
-    const page = res.json() as { data: Record<string, unknown>[]; pagination: { cursor: string | null } };
+    const page: { data: Record<string, unknown>[]; pagination: { cursor: string | null } } = res.json();
     rows.push(...page.data);
     cursor = page.pagination.cursor;
   } while (cursor !== null);

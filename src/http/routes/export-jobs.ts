@@ -121,13 +121,11 @@ export default async function exportJobRoutes(app: FastifyInstance, opts: Export
     '/export/jobs/:job_id/download',
     { schema: { ...common, summary: 'The file of a completed export job; Range requests resume a download', params: idParams } },
     async (request, reply) => {
-      try {
-        const d = await openDownload(app.driver, opts.files, request.principal!, request.params.job_id, request.headers.range);
-        return reply.code(d.statusCode).headers(d.headers).send(d.body);
-      } catch (err) {
+      const d = await openDownload(app.driver, opts.files, request.principal!, request.params.job_id, request.headers.range).catch((err: unknown) => {
         if (isAppError(err) && err.code === 'RANGE_NOT_SATISFIABLE') reply.header('content-range', `bytes */${(err.details as { size: number }).size}`);
         throw err;
-      }
+      });
+      return reply.code(d.statusCode).headers(d.headers).send(d.body);
     },
   );
 }
