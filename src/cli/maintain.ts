@@ -27,7 +27,7 @@ export async function maintainCommand(argv: string[]): Promise<void> {
   try {
     const steps = await runMaintenance(driver, (s) => process.stdout.write(`${s.sql};  -- ${s.why} (${(s.ms / 1000).toFixed(1)} s)\n`));
     const expiry = await expireExports(driver, new FileStore(config.export.dir));
-    process.stdout.write(`exports: ${expiry.expiredJobs} jobs expired, ${expiry.deletedFiles.length} files deleted from ${config.export.dir}\n`);
+    process.stdout.write(`exports: ${expiry.expiredJobs} jobs expired, ${expiry.deletedFiles.length} files deleted\n`);
     process.stdout.write(`done: ${steps.length} statements\n`);
   } finally {
     await driver.close();
