@@ -14,16 +14,17 @@ import { BENCH_DATABASE_URL, BENCH_PROJECT } from './harness/bench-db.js';
 import { prepareDatabase } from './harness/prepare.js';
 import { runFloor } from './harness/floor.js';
 import { runLoad } from './harness/load.js';
+import { exportSuite, type ExportCase } from './harness/export-suite.js';
 import { redisFrozenSuite, type RedisFrozenResult } from './harness/redis-frozen.js';
 import { markdownReport, type CaseResult, type CacheResult } from './harness/report.js';
 import { benchClaims, shapeSql, type BenchScope } from './harness/shape-sql.js';
 import type { LatencySummary } from './harness/stats.js';
 import { ENDPOINT_BOUNDS, TARGETS, WARM_CACHE_MIN_RATIO } from './harness/targets.js';
 
-const SUITES = [...QUERY_TYPES, 'cache', 'redis-frozen', 'all'] as const;
+const SUITES = [...QUERY_TYPES, 'cache', 'export', 'redis-frozen', 'all'] as const;
 const HELP = `usage: tsx benches/run.ts [options]
 
-  --suite S         ${SUITES.join(', ')} (default all = every query type + cache; redis-frozen only when named)
+  --suite S         ${SUITES.join(', ')} (default all = every query type + cache + export; redis-frozen only when named)
                     several as a comma list: --suite simple,cache,redis-frozen
   --duration S      seconds of load per case (default 5)
   --floor-duration S  seconds of the raw-database floor per case (default 3)
@@ -55,7 +56,7 @@ if (f.help) {
   process.stdout.write(HELP);
   process.exit(0);
 }
-const suites = new Set(f.suite.split(',').flatMap((s) => (s === 'all' ? [...QUERY_TYPES, 'cache'] : [s])));
+const suites = new Set(f.suite.split(',').flatMap((s) => (s === 'all' ? [...QUERY_TYPES, 'cache', 'export'] : [s])));
 for (const s of suites) {
   if (!(SUITES as readonly string[]).includes(s)) {
     process.stderr.write(`unknown suite ${s}\n\n${HELP}`);
@@ -131,6 +132,7 @@ async function main(): Promise<void> {
   const cases: CaseResult[] = [];
   let cache: CacheResult | null = null;
   let redisFrozen: RedisFrozenResult | null = null;
+  let exports: ExportCase[] = [];
   const poolEnv = { DB_POOL_MAX: String(Math.max(connections, 2)), DB_POOL_MIN: String(Math.min(connections, 5)) };
 
   const cold: ApiServer | { baseUrl: string; stop?: undefined } =
@@ -141,6 +143,10 @@ async function main(): Promise<void> {
     for (const type of types) {
       log(`suite ${type}`);
       for (const shape of queryShapes(values).filter((s) => s.type === type)) cases.push(await coldCase(cold, jwt, shape));
+    }
+    if (suites.has('export') && f['base-url'] === undefined && 'child' in cold) {
+      log('suite export');
+      exports = await exportSuite({ server: cold, jwt, dbUrl, log });
     }
     if (suites.has('cache') && f['base-url'] === undefined) {
       log('suite cache');
@@ -174,6 +180,7 @@ async function main(): Promise<void> {
     cases,
     cache,
     redisFrozen,
+    exports,
   };
   mkdirSync(f.out, { recursive: true });
   const stamp = started.toISOString().replace(/[:.]/g, '-');
@@ -182,7 +189,7 @@ async function main(): Promise<void> {
   writeFileSync(`${f.out}/${stamp}.md`, md);
   process.stdout.write(md);
   log(`\nwritten: ${f.out}/${stamp}.json and .md`);
-  const failed = cases.some((c) => !c.pass) || (cache !== null && !cache.pass);
+  const failed = cases.some((c) => !c.pass) || (cache !== null && !cache.pass) || exports.some((c) => !c.pass);
   process.exitCode = failed ? 1 : 0;
 }
 

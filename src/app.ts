@@ -2,7 +2,7 @@
 // tests drive it through inject() and the CLI decides how to serve it.
 import { randomBytes, randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
-import type { Config } from './config.js';
+import { exportDir, type Config } from './config.js';
 import type { Driver } from './storage/driver.js';
 import errorsPlugin, { frameworkErrorHandler } from './http/plugins/errors.js';
 import contentEncodingPlugin from './http/plugins/content-encoding.js';
@@ -18,6 +18,10 @@ import listRoutes from './http/routes/list.js';
 import metricsQueryRoutes from './http/routes/metrics-query.js';
 import otlpRoutes from './http/routes/otlp.js';
 import { loadPriceTables } from './ingest/otlp/prices.js';
+import exportRoutes from './http/routes/export.js';
+import exportJobRoutes from './http/routes/export-jobs.js';
+import { FileStore } from './export/file-store.js';
+import { ExportWorker } from './export/worker.js';
 import { cursorKeyFrom } from './query/cursor.js';
 import authPlugin from './http/plugins/auth.js';
 import openapiPlugin from './http/plugins/openapi.js';
@@ -88,6 +92,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(cachePlugin);
   await app.register(healthRoutes, { cacheProbe: app.cacheProbe });
   await app.register(metricsRoutes, { verifier: deps.verifier });
+  // Export jobs: the worker is built here and started by whoever serves (serve.ts, tests), once the schema is there.
+  const exportFiles = new FileStore(exportDir(config));
+  const exportWorker = new ExportWorker({ db: driver, reader: deps.reader ?? driver, config: config.export, files: exportFiles, log: app.log });
+  app.decorate('exportWorker', exportWorker);
+  app.addHook('onClose', async () => exportWorker.stop());
   const cursorKey = deps.cursorKey ?? cursorKeyFrom(config.cursorSecret, config.jwt.secret, () => randomBytes(32));
   const prices = loadPriceTables(config.pricesFile);
   // What every protected context runs first: the schema gate, auth, then the
@@ -119,6 +128,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await api.register(searchRoutes, { cursorKey });
       await api.register(listRoutes, { cursorKey });
       await api.register(metricsQueryRoutes);
+      await api.register(exportRoutes);
+      await api.register(exportJobRoutes, { files: exportFiles, worker: exportWorker });
     },
     { prefix: '/api/v1' },
   );

@@ -2,6 +2,7 @@
 // below, with its type, default, bounds and meaning; the Config type, the
 // validation and the README's configuration table (`npm run docs`) all come
 // from this schema. The rest of the code receives a frozen Config.
+import { resolve as resolvePath } from 'node:path';
 import type { Role } from './auth/roles.js';
 import { ConfigError, bool, int, oneOf, optionalText, parseSchema, path, text, url, type Infer } from './config-schema.js';
 
@@ -101,6 +102,23 @@ export const CONFIG_SCHEMA = {
   slowQueryMs: int('SLOW_QUERY_MS', 100, { min: 0 }, { meaning: 'queries slower than this are logged at warn (without values); 0 = off' }),
   /** GET /metrics needs a bearer token with read:metrics (default: open, like /health). */
   metricsRequireAuth: bool('METRICS_REQUIRE_AUTH', false, { meaning: 'require a bearer token with `read:metrics` for `GET /metrics`' }),
+  /** Streaming export and export jobs (docs/export.md). */
+  export: {
+    /** Where job files are written; shared storage when several instances serve downloads. Use exportDir(). */
+    dir: optionalText('EXPORT_DIR', {
+      defaultText: '`DATA_DIR`/exports',
+      meaning: 'directory of export job files; must be shared storage when several instances serve downloads',
+    }),
+    ttlS: int('EXPORT_TTL', 7 * 24 * 3600, { min: 60 }, { meaning: 'seconds an export job and its file are kept after it finishes' }),
+    concurrency: int('EXPORT_CONCURRENCY', 2, { min: 0, max: 64 }, { meaning: 'export jobs this process runs at once (0 = this process runs none)' }),
+    maxStreams: int('EXPORT_MAX_STREAMS', 4, { min: 1, max: 256 }, {
+      meaning: 'concurrent streaming exports per process (each holds a database connection of its own); beyond it 503 `EXPORT_BUSY`',
+    }),
+    statementTimeoutMs: int('EXPORT_STATEMENT_TIMEOUT_MS', 300_000, { min: 0 }, { meaning: 'server-side bound on each fetch of an export\'s rows (0 = none)' }),
+    leaseMs: int('EXPORT_LEASE_MS', 30_000, { min: 300 }, { meaning: 'a job whose worker sent no heartbeat for this long is taken over by another worker' }),
+    maxAttempts: int('EXPORT_MAX_ATTEMPTS', 3, { min: 1, max: 100 }, { meaning: 'runs of one export job before it is failed for good' }),
+    pollMs: int('EXPORT_POLL_MS', 1000, { min: 10, max: 60_000 }, { meaning: 'how often an idle export worker looks for pending jobs' }),
+  },
   /** HMAC key of pagination cursors; derived from the JWT secret unless set. */
   cursorSecret: optionalText('CURSOR_SECRET', {
     defaultText: '(derived)',
@@ -139,6 +157,11 @@ export function loadConfig(env: Env = process.env): Config {
   const config = parseSchema(CONFIG_SCHEMA, env);
   checkCombinations(config);
   return config;
+}
+
+/** Where export job files live: EXPORT_DIR, else `exports` inside DATA_DIR. */
+export function exportDir(config: Pick<Config, 'dataDir' | 'export'>): string {
+  return resolvePath(config.export.dir ?? resolvePath(config.dataDir, 'exports'));
 }
 
 /** Development mode: the embedded engine and no JWT secret (a random one per run, readable logs). */

@@ -136,13 +136,34 @@ export const ERRORS = {
   }),
   NOT_FOUND: defineError({
     status: 404,
-    when: 'the trace does not exist or belongs to another tenant (the two are indistinguishable)',
+    when: 'the trace or export job does not exist or belongs to another tenant (the two are indistinguishable)',
     build: (message: string) => ({ message }),
   }),
   ROUTE_NOT_FOUND: defineError({
     status: 404,
     when: 'no route matches the method and path',
     build: (method: string, path: string) => ({ message: `Route ${method} ${path} not found` }),
+  }),
+  // Export jobs (docs/export.md).
+  EXPORT_JOB_FINISHED: defineError({
+    status: 409,
+    when: 'cancelling an export job that has already completed, failed, been cancelled or expired',
+    build: (id: string) => ({ message: `Export job '${id}' has already finished` }),
+  }),
+  EXPORT_NOT_READY: defineError({
+    status: 409,
+    when: 'downloading an export job that is not completed yet (pending, processing, failed or cancelled)',
+    build: (id: string, status: string) => ({ message: `Export job '${id}' is ${status}; its file is there once it is completed` }),
+  }),
+  EXPORT_EXPIRED: defineError({
+    status: 410,
+    when: 'downloading an export job past `EXPORT_TTL`: its file was deleted',
+    build: (message: string) => ({ message }),
+  }),
+  RANGE_NOT_SATISFIABLE: defineError({
+    status: 416,
+    when: 'a download `Range` lies outside the export file',
+    build: (size: number) => ({ message: `The range is outside the file (${size} bytes)`, details: { size } }),
   }),
   // 408/413/415/429/431
   REQUEST_TIMEOUT: defineError({
@@ -198,6 +219,12 @@ export const ERRORS = {
     when: 'every database connection is in use and `DB_MAX_WAITING` requests already wait for one',
     retryAfterS: 1,
     build: () => ({ message: 'The database connection pool is exhausted; retry shortly' }),
+  }),
+  EXPORT_BUSY: defineError({
+    status: 503,
+    when: '`EXPORT_MAX_STREAMS` streaming exports already run in this process; retry shortly or use an export job',
+    retryAfterS: 5,
+    build: (max: number) => ({ message: `Too many exports are running (${max}); retry shortly or use an export job` }),
   }),
   DATABASE_NOT_READY: defineError({
     status: 503,

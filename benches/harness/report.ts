@@ -3,6 +3,7 @@
 import type { LatencySummary } from './stats.js';
 import { TARGETS, WARM_CACHE_MIN_RATIO } from './targets.js';
 import type { RedisFrozenResult } from './redis-frozen.js';
+import { exportMarkdown, type ExportCase } from './export-suite.js';
 
 export interface CaseResult {
   type: keyof typeof TARGETS;
@@ -32,6 +33,7 @@ export interface Report {
   cases: CaseResult[];
   cache: CacheResult | null;
   redisFrozen: RedisFrozenResult | null;
+  exports?: ExportCase[];
 }
 
 const ms = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : '-');
@@ -74,5 +76,6 @@ export function markdownReport(r: Report): string {
       `Redis frozen (SIGSTOP) under load, every request a cache miss: P95 ${ms(z.healthy.p95)} ms with Redis answering, ${ms(z.frozen.p95)} ms frozen: ${ms(z.addedP95)} ms added (${z.frozen.errors} errors).`,
     );
   }
+  lines.push(...exportMarkdown(r.exports ?? []));
   return `${lines.join('\n')}\n`;
 }

@@ -1,8 +1,10 @@
 // tracelens maintain: runs the doctor's safe fixes (REINDEX CONCURRENTLY of
 // invalid indexes, VACUUM (ANALYZE)) and prints each statement it ran.
-import { loadConfig } from '../config.js';
+import { exportDir, loadConfig } from '../config.js';
 import { rebuildRollups } from '../analytics/rollup-maintenance.js';
 import { runMaintenance } from '../doctor/maintain.js';
+import { expireExports } from '../export/expiry.js';
+import { FileStore } from '../export/file-store.js';
 import { openAdminDriver } from '../storage/open.js';
 import { parseFlags } from './args.js';
 
@@ -11,6 +13,7 @@ const HELP = `usage: tracelens maintain [--rollups]
 Runs the safe fixes on the configured database, without blocking reads or writes:
 REINDEX INDEX CONCURRENTLY of every invalid index of llm_traces (dropping the
 leftovers of an interrupted concurrent rebuild first), then VACUUM (ANALYZE) llm_traces.
+Then deletes export files past EXPORT_TTL (and files no export job keeps) from EXPORT_DIR.
 
   --rollups   instead, rebuild the analytics rollups from every span (backfill or
               repair; ingest waits for it, reads do not)
@@ -32,6 +35,8 @@ export async function maintainCommand(argv: string[]): Promise<void> {
       return;
     }
     const steps = await runMaintenance(driver, (s) => process.stdout.write(`${s.sql};  -- ${s.why} (${(s.ms / 1000).toFixed(1)} s)\n`));
+    const expiry = await expireExports(driver, new FileStore(exportDir(config)));
+    process.stdout.write(`exports: ${expiry.expiredJobs} jobs expired, ${expiry.deletedFiles.length} files deleted\n`);
     process.stdout.write(`done: ${steps.length} statements\n`);
   } finally {
     await driver.close();

@@ -43,6 +43,7 @@ export async function serveCommand(): Promise<void> {
     .runUntilReady(admin, app.log, async () => {
       const demo = await loadDemoDataIfEmpty(driver, config);
       if (demo > 0) app.log.info({ spans: demo }, 'empty database: loaded the demo data set (DEMO_DATA=false turns this off)');
+      app.exportWorker.start();
     })
     .finally(() => (admin === driver ? undefined : admin.close()));
   // The slow-query log starts once start-up work is done: the demo load's

@@ -16,10 +16,9 @@
 // its GIN index once the index's pending list has been merged by VACUUM.)
 import type { FilterNode } from '../query/ast.js';
 import { searchRequestFromBody } from '../query/request.js';
-import { resolveTimeBound } from '../query/time.js';
 import { TABLE } from '../query/fields.js';
 import { ROLE_PERMISSIONS, type Principal } from '../auth/principal.js';
-import { buildPageSql } from '../traces/page-sql.js';
+import { buildPageSql, resolveBounds } from '../traces/page-sql.js';
 import { ADMIN, type CheckFamily, type CheckResult, type DoctorContext } from './check.js';
 import { expectedIndexes } from './expected-indexes.js';
 import { describePlan, rootPlan, scanNodes } from './plan-tree.js';
@@ -61,11 +60,7 @@ async function checkShape(ctx: DoctorContext, shape: QueryShape, defaultProjects
   let fullText: boolean;
   try {
     const req = searchRequestFromBody(shape.body, tenant(shape.projects === undefined ? defaultProjects : shape.projects));
-    const bounds = {
-      from: req.from === null ? null : resolveTimeBound(req.from, ctx.now),
-      to: req.to === null ? null : resolveTimeBound(req.to, ctx.now),
-    };
-    ({ sql, params } = buildPageSql(req, bounds, null));
+    ({ sql, params } = buildPageSql(req, resolveBounds(req, ctx.now), null));
     fullText = requiresFullText(req.filter);
   } catch (err) {
     return { ...base, status: 'fail', message: `shape '${shape.name}' is not a valid search body: ${(err as Error).message}` };

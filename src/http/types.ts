@@ -3,6 +3,7 @@ import '@fastify/swagger';
 import type { Config } from '../config.js';
 import type { Driver } from '../storage/driver.js';
 import type { Principal } from '../auth/principal.js';
+import type { ExportWorker } from '../export/worker.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -12,6 +13,8 @@ declare module 'fastify' {
     reader: Driver;
     /** False while migrations have not run yet (database down at start). */
     schemaReady: () => boolean;
+    /** Runs export jobs of the shared queue; started by the server once the schema is migrated. */
+    exportWorker: ExportWorker;
   }
   interface FastifyRequest {
     /** Set by the auth plugin in the protected context; null elsewhere. */

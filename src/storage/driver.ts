@@ -7,7 +7,7 @@ export interface QueryResult<R> {
 }
 
 /** What a query is for: labels metrics and the slow-query log. */
-export type QueryKind = 'search' | 'list' | 'trace' | 'ingest' | 'metrics' | 'health' | 'migrate' | 'admin' | 'other';
+export type QueryKind = 'search' | 'list' | 'trace' | 'ingest' | 'metrics' | 'health' | 'migrate' | 'admin' | 'export' | 'other';
 
 export interface QueryOptions {
   kind?: QueryKind;

@@ -37,6 +37,8 @@ export class PostgresDriver implements Driver {
   readonly pool: pg.Pool;
   private readonly observe: QueryObserver | undefined;
   private readonly maxWaiting: number;
+  private readonly url: string;
+  private readonly connectTimeoutMs: number;
   private failFastUntil = 0;
   /** Requests queued for a connection; a connection failure turns them all into 503s at once. */
   private readonly waiters = new Set<(err: AppError) => void>();
@@ -44,7 +46,9 @@ export class PostgresDriver implements Driver {
   constructor(opts: PostgresDriverOptions) {
     this.observe = opts.observe;
     this.maxWaiting = opts.pool.maxWaiting;
+    this.url = opts.url;
     const connectTimeoutMs = Math.min(opts.pool.connectTimeoutMs, opts.pool.acquireTimeoutMs);
+    this.connectTimeoutMs = connectTimeoutMs;
     // pg-pool hands its own options to each new Client, so connectionTimeoutMillis
     // would mean "acquire" and "connect" at once. A Client subclass gives the
     // TCP/startup phase its own, shorter bound.
@@ -218,6 +222,32 @@ export class PostgresDriver implements Driver {
       client.release(err as Error);
       throw toAppError(err);
     }
+  }
+
+  /**
+   * A connection of its own, outside the pool, with its own statement timeout
+   * (0 = none): an export reads for minutes and must neither hold a pool slot
+   * the API needs nor be cut off by the API's timeout. The caller ends it.
+   */
+  async connectDedicated(o: { statementTimeoutMs: number; applicationName: string }): Promise<pg.Client> {
+    if (Date.now() < this.failFastUntil) {
+      throw appError.DATABASE_UNAVAILABLE();
+    }
+    const client = new pg.Client({
+      connectionString: this.url,
+      connectionTimeoutMillis: this.connectTimeoutMs,
+      application_name: o.applicationName,
+      statement_timeout: o.statementTimeoutMs > 0 ? o.statementTimeoutMs : undefined,
+      keepAlive: true,
+      types: TYPES,
+    });
+    client.on('error', () => {});
+    try {
+      await client.connect();
+    } catch (err) {
+      throw toAppError(err);
+    }
+    return client;
   }
 
   poolStats(): PoolStats {

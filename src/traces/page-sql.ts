@@ -6,6 +6,7 @@
 import { CAST, compileNode, SqlParams, type CompiledSql } from '../query/compile.js';
 import { ID_COLUMN, TABLE, type FieldDef } from '../query/fields.js';
 import type { SearchRequest } from '../query/request.js';
+import { resolveTimeBound } from '../query/time.js';
 import { selectList } from './trace-sql.js';
 
 export interface PageBounds {
@@ -44,7 +45,25 @@ export function scopeSql(scope: readonly string[], params: SqlParams): string {
   return scope.length === 1 ? `project_id = ${params.append(scope[0], 'text')}` : `project_id = ANY(${params.append(scope, 'text[]')})`;
 }
 
-export function buildPageSql(req: SearchRequest, bounds: PageBounds, after: KeysetPosition | null): CompiledSql {
+/** The request's time bounds as absolute instants (relative ones such as now-1h taken at `now`). */
+export function resolveBounds(req: Pick<SearchRequest, 'from' | 'to'>, now: number): PageBounds {
+  return {
+    from: req.from === null ? null : resolveTimeBound(req.from, now),
+    to: req.to === null ? null : resolveTimeBound(req.to, now),
+  };
+}
+
+/** What callers other than one search page (exports) change in the page query. */
+export interface PageSqlOptions {
+  /** SELECT list instead of the fields' columns (it must come from the field registry). */
+  select?: string;
+  /** Rows to fetch; null for every matching row. Default: one page plus one. */
+  limit?: number | null;
+  /** Add the hidden sort-key and row-id columns that keyset paging needs (default true). */
+  keyset?: boolean;
+}
+
+export function buildPageSql(req: SearchRequest, bounds: PageBounds, after: KeysetPosition | null, opts: PageSqlOptions = {}): CompiledSql {
   const params = new SqlParams();
   const where: string[] = [];
   if (req.scope !== null) where.push(scopeSql(req.scope, params));
@@ -67,10 +86,12 @@ export function buildPageSql(req: SearchRequest, bounds: PageBounds, after: Keys
       where.push(f.nullable ? `(${row} OR ${f.column} IS NULL)` : row);
     }
   }
-  const limit = params.append(req.limit + 1, 'bigint');
+  const rows = opts.limit === undefined ? req.limit + 1 : opts.limit;
+  const keyset = opts.keyset === false ? '' : `, ${sortKeyExpr(f)} AS ${SORT_KEY}, ${ID_COLUMN} AS ${ROW_ID}`;
   const sql =
-    `SELECT ${selectList(req.fields)}, ${sortKeyExpr(f)} AS ${SORT_KEY}, ${ID_COLUMN} AS ${ROW_ID} FROM ${TABLE}` +
+    `SELECT ${opts.select ?? selectList(req.fields)}${keyset} FROM ${TABLE}` +
     (where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '') +
-    ` ORDER BY ${sortExpr(f)} ${dir}${f.nullable ? ' NULLS LAST' : ''}, ${ID_COLUMN} ${dir} LIMIT ${limit}`;
+    ` ORDER BY ${sortExpr(f)} ${dir}${f.nullable ? ' NULLS LAST' : ''}, ${ID_COLUMN} ${dir}` +
+    (rows === null ? '' : ` LIMIT ${params.append(rows, 'bigint')}`);
   return { sql, params: params.values };
 }

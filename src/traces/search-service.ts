@@ -10,9 +10,8 @@ import { appError } from '../errors.js';
 import { decodeCursor, encodeCursor, queryHash, type CursorPayload } from '../query/cursor.js';
 import type { FieldDef } from '../query/fields.js';
 import { canonicalQuery, filterShapeOf, requestKey, type SearchRequest } from '../query/request.js';
-import { resolveTimeBound } from '../query/time.js';
 import type { Queryable } from '../storage/driver.js';
-import { buildPageSql, ROW_ID, SORT_KEY, type KeysetPosition, type PageBounds } from './page-sql.js';
+import { buildPageSql, resolveBounds, ROW_ID, SORT_KEY, type KeysetPosition, type PageBounds } from './page-sql.js';
 import type { SpanRow } from './trace-sql.js';
 
 export interface SearchContext {
@@ -45,11 +44,7 @@ export async function executeSearch(db: Queryable, req: SearchRequest, ctx: Sear
     bounds = { from: c.f, to: c.t };
     after = { key: c.k, id: c.i };
   } else {
-    const now = ctx.now ?? Date.now();
-    bounds = {
-      from: req.from === null ? null : resolveTimeBound(req.from, now),
-      to: req.to === null ? null : resolveTimeBound(req.to, now),
-    };
+    bounds = resolveBounds(req, ctx.now ?? Date.now());
   }
   const { sql, params } = buildPageSql(req, bounds, after);
   const res = await db.query<SpanRow>(sql, params, {

@@ -150,6 +150,7 @@ describe('tracelens doctor [postgres]', () => {
       'DROP INDEX CONCURRENTLY IF EXISTS llm_traces_project_ts_idx_ccnew',
       'REINDEX INDEX CONCURRENTLY llm_traces_ts_idx',
       'VACUUM (ANALYZE) llm_traces',
+      'exports: 0 jobs expired, 0 files deleted',
       'done: 3 statements',
     ]);
 

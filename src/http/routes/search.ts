@@ -57,6 +57,20 @@ function abortOnDisconnect(reply: FastifyReply): AbortSignal {
 
 const nullableString = (maxLength: number) => ({ type: ['string', 'null'], maxLength });
 
+/** What selects and orders rows: the search body without paging (the export bodies reuse it). */
+export const searchQueryProperties = {
+  filter: {
+    type: ['object', 'null'],
+    description: 'A condition {field, operator, value} or a group {operator: AND|OR|NOT, filters: [...]}; see docs/api.md',
+  },
+  sort_by: { type: 'string', maxLength: 64 },
+  sort_desc: { type: 'boolean' },
+  // minItems: an empty list would compile to `SELECT , ...` (a 500 before this bound).
+  fields: { type: 'array', minItems: 1, maxItems: 64, items: { type: 'string', maxLength: 64 } },
+  from: nullableString(64),
+  to: nullableString(64),
+} as const;
+
 export default async function searchRoutes(app: FastifyInstance, opts: SearchRoutesOptions) {
   app.post<{ Body: SearchBody }>(
     '/traces/search',
@@ -69,18 +83,9 @@ export default async function searchRoutes(app: FastifyInstance, opts: SearchRou
           type: 'object',
           additionalProperties: false,
           properties: {
-            filter: {
-              type: ['object', 'null'],
-              description: 'A condition {field, operator, value} or a group {operator: AND|OR|NOT, filters: [...]}; see docs/api.md',
-            },
-            sort_by: { type: 'string', maxLength: 64 },
-            sort_desc: { type: 'boolean' },
+            ...searchQueryProperties,
             limit: { type: 'integer', minimum: 1, maximum: MAX_LIMIT },
-            // minItems: an empty list would compile to `SELECT , ...` (a 500 before this bound).
-            fields: { type: 'array', minItems: 1, maxItems: 64, items: { type: 'string', maxLength: 64 } },
             cursor: nullableString(2048),
-            from: nullableString(64),
-            to: nullableString(64),
           },
         },
         response: { 200: spanPageSchema, ...errorResponses([...PROTECTED_ROUTE_ERRORS, 'INVALID_FILTER', 'UNSUPPORTED_REGEX', 'INVALID_VALUE', 'INVALID_FIELD', 'INVALID_TIME_RANGE', 'INVALID_CURSOR', 'QUERY_TIMEOUT']) },

@@ -1,0 +1,142 @@
+// Where an export's lines come from: batches of encoded rows, never the whole
+// result. PostgreSQL reads through a server-side cursor on a connection of its
+// own; the embedded engine (no streaming protocol) through keyset pages of the
+// search query. Either way at most one batch is held in memory.
+import Cursor from 'pg-cursor';
+import type pg from 'pg';
+import type { SearchRequest } from '../query/request.js';
+import type { Driver } from '../storage/driver.js';
+import { PostgresDriver } from '../storage/postgres.js';
+import { toAppError } from '../storage/db-errors.js';
+import { buildPageSql, ROW_ID, SORT_KEY, type KeysetPosition, type PageBounds } from '../traces/page-sql.js';
+import { LINE, lineSql, type LineFormat } from './line-sql.js';
+
+export interface LineSource {
+  /** The next batch of lines, or null at the end. */
+  next(): Promise<string[] | null>;
+  /** Releases the connection; before the end, stops the query on the server at once. */
+  close(): Promise<void>;
+}
+
+export interface LineQuery {
+  req: SearchRequest;
+  bounds: PageBounds;
+  format: LineFormat;
+  /** At most this many rows (null: every matching row). */
+  rowLimit: number | null;
+}
+
+export interface SourceOptions {
+  /** Largest batch, in rows; batches are sized to about BATCH_TARGET_BYTES below it. */
+  maxBatchRows: number;
+  statementTimeoutMs: number;
+  /** Labels the export's connection in pg_stat_activity. */
+  applicationName?: string;
+}
+
+/** Text a batch should hold: rows range from a few hundred bytes to about a megabyte (three 256 kB texts and attributes). */
+export const BATCH_TARGET_BYTES = 2 * 1024 * 1024;
+const FIRST_BATCH_ROWS = 64;
+
+/**
+ * Sizes each batch from the rows seen so far, so that a batch holds about
+ * BATCH_TARGET_BYTES whether rows are small log lines or long prompts.
+ */
+export class BatchSizer {
+  private rows = 0;
+  private bytes = 0;
+  constructor(private readonly maxRows: number) {}
+
+  next(): number {
+    if (this.rows === 0) return Math.min(FIRST_BATCH_ROWS, this.maxRows);
+    const avg = Math.max(1, this.bytes / this.rows);
+    return Math.max(1, Math.min(this.maxRows, Math.floor(BATCH_TARGET_BYTES / avg)));
+  }
+
+  record(lines: readonly string[]): void {
+    this.rows += lines.length;
+    for (const l of lines) this.bytes += l.length;
+  }
+}
+
+export async function openLineSource(db: Driver, q: LineQuery, o: SourceOptions): Promise<LineSource> {
+  return db instanceof PostgresDriver ? openCursorSource(db, q, o) : keysetSource(db, q, new BatchSizer(o.maxBatchRows));
+}
+
+async function openCursorSource(db: PostgresDriver, q: LineQuery, o: SourceOptions): Promise<LineSource> {
+  const { sql, params } = buildPageSql(q.req, q.bounds, null, { select: lineSql(q.format, q.req.fields), limit: q.rowLimit, keyset: false });
+  const client = await db.connectDedicated({ statementTimeoutMs: o.statementTimeoutMs, applicationName: o.applicationName ?? 'tracelens-export' });
+  const pid = (client as unknown as { processID: number }).processID;
+  const cursor = client.query(new Cursor<string[]>(sql, params as unknown[], { rowMode: 'array' }));
+  const sizer = new BatchSizer(o.maxBatchRows);
+  let done = false;
+  let closed = false;
+  return {
+    async next() {
+      if (done) return null;
+      const want = sizer.next();
+      let rows: string[][];
+      try {
+        rows = await cursor.read(want);
+      } catch (err) {
+        done = true;
+        throw toAppError(err);
+      }
+      if (rows.length < want) done = true;
+      if (rows.length === 0) return null;
+      const lines = rows.map((r) => r[0]!);
+      sizer.record(lines);
+      return lines;
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      if (!done) {
+        // The backend may be busy sorting (a cancel would do) or blocked
+        // writing to a socket nobody reads (only termination ends that):
+        // terminate it from a pooled connection, the dedicated one is discarded anyway.
+        await db.query('SELECT pg_terminate_backend($1)', [pid], { kind: 'export' }).catch(() => undefined);
+        destroy(client);
+        return;
+      }
+      await cursor.close().catch(() => undefined);
+      await client.end().catch(() => undefined);
+    },
+  };
+}
+
+function destroy(client: pg.Client): void {
+  (client as unknown as { connection: { stream: { destroy(): void } } }).connection.stream.destroy();
+}
+
+/**
+ * Keyset pages over the same query the search endpoint pages through: each
+ * batch starts after the last row of the one before, so every matching row is
+ * read once, in order, without OFFSET.
+ */
+function keysetSource(db: Driver, q: LineQuery, sizer: BatchSizer): LineSource {
+  let after: KeysetPosition | null = null;
+  let remaining = q.rowLimit ?? Number.POSITIVE_INFINITY;
+  let done = false;
+  const select = lineSql(q.format, q.req.fields);
+  return {
+    async next() {
+      if (done) return null;
+      const want = Math.min(sizer.next(), remaining);
+      const { sql, params } = buildPageSql(q.req, q.bounds, after, { select, limit: want });
+      const res = await db.query<Record<string, unknown>>(sql, params, { kind: 'export' });
+      const rows = res.rows;
+      remaining -= rows.length;
+      if (rows.length < want || remaining <= 0) done = true;
+      if (rows.length === 0) return null;
+      const last = rows[rows.length - 1]!;
+      after = { key: last[SORT_KEY] as string | number | null, id: Number(last[ROW_ID]) };
+      const lines = rows.map((r) => r[LINE] as string);
+      sizer.record(lines);
+      return lines;
+    },
+    async close() {
+      done = true;
+    },
+  };
+}
