@@ -146,7 +146,7 @@ describeEachBackend('export jobs', (backend) => {
       cursor = body.pagination.cursor;
     } while (cursor !== null);
     expect(seen).toEqual([...ids].reverse());
-    expect((await inject('GET', '/api/v1/export/jobs?cursor=bm9wZQ', h)).json().error.code).toBe('BAD_REQUEST');
+    expect((await inject('GET', '/api/v1/export/jobs?cursor=bm9wZQ', h)).json().error.code).toBe('INVALID_CURSOR');
   });
 
   it('rejects bad job requests with 400 and unknown or malformed ids with 404/400', async () => {

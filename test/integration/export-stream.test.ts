@@ -99,10 +99,16 @@ describeEachBackend('streaming export', (backend) => {
   });
 
   it('rejects paging, unknown formats and bad filters with a 400 before streaming', async () => {
-    for (const body of [{ limit: 10 }, { cursor: 'x' }, { format: 'xml' }, { filter: { field: 'nope', operator: 'eq', value: 1 } }]) {
+    const cases: [object, string][] = [
+      [{ limit: 10 }, 'BAD_REQUEST'],
+      [{ cursor: 'x' }, 'BAD_REQUEST'],
+      [{ format: 'xml' }, 'BAD_REQUEST'],
+      [{ filter: { field: 'nope', operator: 'eq', value: 1 } }, 'INVALID_FILTER'],
+    ];
+    for (const [body, code] of cases) {
       const res = await post(viewerA, body);
       expect(res.statusCode, JSON.stringify(body)).toBe(400);
-      expect(res.json().error.code).toBe('BAD_REQUEST');
+      expect(res.json().error.code, JSON.stringify(body)).toBe(code);
     }
     const anonymous = await app.inject({ method: 'POST', url: '/api/v1/traces/export', payload: {} });
     expect(anonymous.statusCode).toBe(401);
