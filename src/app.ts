@@ -23,6 +23,7 @@ import { SHARED_SCHEMAS } from './http/schemas.js';
 import { clientErrorHandler } from './http/client-errors.js';
 import type { TokenVerifier } from './auth/tokens.js';
 import type { SchemaGate } from './storage/schema-gate.js';
+import { ReadRouter } from './replica/read-router.js';
 import { unavailable } from './errors.js';
 import './http/types.js';
 
@@ -81,7 +82,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(overloadPlugin);
   await app.register(openapiPlugin);
   await app.register(cachePlugin);
-  await app.register(healthRoutes, { cacheProbe: app.cacheProbe });
+  await app.register(healthRoutes, { cacheProbe: app.cacheProbe, replica: deps.reader instanceof ReadRouter ? deps.reader : undefined });
   await app.register(metricsRoutes, { verifier: deps.verifier });
   const cursorKey = deps.cursorKey ?? cursorKeyFrom(config.cursorSecret, config.jwt.secret, () => randomBytes(32));
   // The protected API: auth runs first for every route registered in here.

@@ -12,6 +12,8 @@ export interface Config {
   /** Absent: the embedded engine (PGlite) in dataDir. */
   readonly databaseUrl: string | null;
   readonly databaseReadUrl: string | null;
+  /** A replica further behind than this (seconds) is bypassed: its reads go to the primary. */
+  readonly readMaxLagS: number;
   readonly dataDir: string;
   readonly db: {
     readonly poolMax: number;
@@ -164,6 +166,7 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel: logLevel as Config['logLevel'],
     databaseUrl,
     databaseReadUrl: url(env, 'DATABASE_READ_URL', ['postgres:', 'postgresql:']),
+    readMaxLagS: int(env, 'READ_MAX_LAG_S', 10, 1, 86400),
     dataDir: resolve(str(env, 'DATA_DIR') ?? './.tracelens/data'),
     db: {
       poolMax,

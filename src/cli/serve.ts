@@ -8,6 +8,7 @@ import { openAdminDriver, openDrivers } from '../storage/open.js';
 import { SchemaGate } from '../storage/schema-gate.js';
 import { createQueryMonitor } from '../storage/observe.js';
 import { loadDemoDataIfEmpty } from '../seed/demo.js';
+import { ReadRouter } from '../replica/read-router.js';
 
 const SHUTDOWN_GRACE_MS = 25_000;
 
@@ -22,6 +23,11 @@ export async function serveCommand(): Promise<void> {
   const devSecret = config.jwt.secret === null && config.databaseUrl === null ? randomBytes(48).toString('base64url') : undefined;
   const app = await buildApp({ config, driver, reader, schemaGate, verifier: createVerifier(config, devSecret) });
   monitor.useLogger(app.log);
+  if (reader instanceof ReadRouter) {
+    reader.useLogger(app.log);
+    // Not awaited: until the first probe answers, reads go to the primary.
+    void reader.start();
+  }
   await app.listen({ port: config.port, host: config.host });
   // Not awaited before listening: a database that is down at start must not
   // keep the process from serving /health and honest 503s meanwhile.

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { hasPermission, projectScope, requirePermission } from '../../auth/principal.js';
 import { notFound } from '../../errors.js';
 import { FIELDS } from '../../query/fields.js';
+import { readYourWrites } from '../../replica/read-router.js';
 import { buildSpanTree, getTraceSpans, visibleFields } from '../../storage/traces.js';
 import { success } from '../envelope.js';
 
@@ -30,7 +31,13 @@ export default async function traceRoutes(app: FastifyInstance) {
       const canReadCosts = hasPermission(principal, 'read:costs');
       const { value, cached } = await app.cache.wrap(principal, { kind: 'trace', query: { traceId, canReadCosts } }, async () => {
         const fields = visibleFields(canReadCosts, FIELDS);
-        const spans = await getTraceSpans(app.reader, traceId, projectScope(principal), fields);
+        // Read-your-writes: a trace the replica does not have yet (ingested a
+        // moment ago) is read from the primary before answering 404.
+        const spans = await readYourWrites(
+          app.reader,
+          (db) => getTraceSpans(db, traceId, projectScope(principal), fields),
+          (rows) => rows.length > 0,
+        );
         // The same 404 whether the trace is missing or belongs to another tenant (404s are not cached).
         if (spans.length === 0) throw notFound(`Trace '${traceId}' not found`);
         const tree = buildSpanTree(spans as { span_id: string; parent_span_id: string | null; span_name: string }[]);
