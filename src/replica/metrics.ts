@@ -10,4 +10,4 @@ export const readFallbacks = counter(
   ['reason'],
 );
 
-export const replicaLag = gauge('db_replica_lag_seconds', 'Replication lag of the read replica at the last probe (-1: unreachable)');
+export const replicaLag = gauge('db_replica_lag_seconds', 'Replication lag of the read replica at the last probe (-1: unreachable)', [], 'max');
