@@ -13,6 +13,7 @@ import { loadDemoDataIfEmpty } from '../seed/demo.js';
 import { ReadRouter } from '../replica/read-router.js';
 import { answerMetricsCollects } from '../cluster/cluster-metrics.js';
 import { superviseWorkers } from '../cluster/supervisor.js';
+import { primaryLog } from '../cluster/primary-log.js';
 import { defaultWorkerCount, MAX_WORKERS } from '../cluster/worker-count.js';
 import { collectDriverGauges } from '../metrics/index.js';
 import { parseFlags, UsageError } from './args.js';
@@ -42,7 +43,7 @@ export async function serveCommand(argv: string[] = []): Promise<void> {
     // The embedded engine is one process's files: a second process cannot open them.
     throw new UsageError(`--workers ${workers} needs DATABASE_URL: the embedded engine serves one process\n\n${HELP}`);
   }
-  superviseWorkers({ workers, graceMs: SHUTDOWN_GRACE_MS });
+  superviseWorkers({ workers, graceMs: SHUTDOWN_GRACE_MS, log: primaryLog(config.logLevel) });
 }
 
 /** One API process: the whole server, or one worker under --workers. */

@@ -10,14 +10,14 @@
 // nothing to do.
 import cluster, { type Worker } from 'node:cluster';
 import { fileURLToPath } from 'node:url';
-import { primaryLog, type PrimaryLog } from './primary-log.js';
+import type { PrimaryLog } from './primary-log.js';
 import { serveMetricsRequests } from './cluster-metrics.js';
 
 export interface SupervisorOptions {
   workers: number;
   /** How long workers get to drain after SIGTERM before they are killed. */
   graceMs: number;
-  log?: PrimaryLog;
+  log: PrimaryLog;
 }
 
 /** A worker that lives this long counts as started well: its slot's crash count resets. */
@@ -47,7 +47,7 @@ function workerExecArgv(): string[] {
 }
 
 export function superviseWorkers(opts: SupervisorOptions): void {
-  const log = opts.log ?? primaryLog;
+  const log = opts.log;
   // The worker entry next to this module (.js when built, .ts under tsx).
   const here = fileURLToPath(import.meta.url);
   cluster.setupPrimary({ exec: here.replace(/supervisor\.(ts|js)$/, 'worker-main.$1'), execArgv: workerExecArgv(), args: [] });
