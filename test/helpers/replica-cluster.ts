@@ -5,7 +5,7 @@
 // PostgreSQL refuses to start, so the servers then run as the `postgres` OS
 // user (runuser) in directories owned by it.
 import { execFile, execFileSync } from 'node:child_process';
-import { appendFileSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { appendFileSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -144,6 +144,15 @@ export class ReplicaCluster {
   /** Stops the replica the way a crash or a network partition would look to clients. */
   async stopReplica(): Promise<void> {
     await this.pg('pg_ctl', ['stop', '-w', '-m', 'immediate', '-D', this.replicaDir]);
+  }
+
+  /** The end of a server's log, for a failure message. */
+  logTail(server: 'primary' | 'replica', chars = 3000): string {
+    try {
+      return readFileSync(join(this.dir, `${server}.log`), 'utf8').slice(-chars);
+    } catch {
+      return '(no log)';
+    }
   }
 
   /** Runs one statement on a server and returns its rows. */
