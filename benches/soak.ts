@@ -44,12 +44,12 @@ const { values: args } = parseArgs({
   },
 });
 
-const durationS = seconds(args.duration!);
+const durationS = seconds(args.duration);
 const clients = Number(args.clients);
-const faultMs = seconds(args['fault-s']!) * 1000;
+const faultMs = seconds(args['fault-s']) * 1000;
 const databaseUrl = args['database-url'];
 if (!databaseUrl) throw new Error('--database-url (or SOAK_DATABASE_URL / DATABASE_URL) is required');
-const redisUrl = args['redis-url']!;
+const redisUrl = args['redis-url'];
 const runId = randomBytes(4).toString('hex');
 const secret = randomBytes(32).toString('base64url');
 const log = (msg: string) => process.stderr.write(`[soak ${runId}] ${msg}\n`);

@@ -55,7 +55,7 @@ export function principalFromClaims(c: JWTPayload): Principal {
     throw unauthorized('Token permissions claim must be a list of strings');
   }
   const perms = new Set<Permission>(ROLE_PERMISSIONS[role as Role]);
-  for (const p of extra as string[]) {
+  for (const p of extra) {
     if (p === '*') PERMISSIONS.forEach((x) => perms.add(x));
     else if ((PERMISSIONS as readonly string[]).includes(p)) perms.add(p as Permission);
   }

@@ -61,7 +61,7 @@ export function decodeCursor(key: Uint8Array, token: string, expectedHash: strin
   if (p.h !== expectedHash) {
     throw invalidCursor('it belongs to a different query (filter, sort, time range or projects changed)');
   }
-  return { h: p.h, k: p.k as CursorPayload['k'], i: p.i, f: p.f as string | null, t: p.t as string | null };
+  return { h: p.h, k: p.k, i: p.i, f: p.f as string | null, t: p.t as string | null };
 }
 
 /**

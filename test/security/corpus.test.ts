@@ -77,7 +77,7 @@ describeEachBackend('hostile-input corpus', (backend) => {
     expect(res.statusCode, context).toBeLessThan(500);
     expect(res.statusCode, context).toBe(c.expect.status);
     expect(res.headers['content-type'], context).toMatch(/^application\/json/);
-    const body = res.json() as Json;
+    const body = res.json<Json>();
     if (res.statusCode >= 400) assertErrorEnvelope(res, body, c.expect.code, context);
     else expect(body.status, context).toBe('success');
 

@@ -52,9 +52,10 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, err: App
  * runs (a path that is not valid percent-encoded UTF-8, an over-long path
  * parameter). Without it they got Fastify's own body instead of the envelope.
  */
-export function frameworkErrorHandler(error: unknown, request: FastifyRequest, reply: FastifyReply) {
+export function frameworkErrorHandler(error: unknown, request: FastifyRequest, reply: FastifyReply): void {
   reply.header('X-Request-Id', String(request.id));
-  return sendError(request, reply, normalizeError(error));
+  // A reply is thenable; the router ignores the return value, so return none.
+  void sendError(request, reply, normalizeError(error));
 }
 
 async function errorsPlugin(app: FastifyInstance) {
