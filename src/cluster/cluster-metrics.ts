@@ -42,7 +42,7 @@ export function serveMetricsRequests(): void {
       gathers.delete(id);
       clearTimeout(timer);
       const text = AggregatorRegistry.aggregate(parts).metrics();
-      Promise.resolve(text).then((t) => worker.isConnected() && worker.send({ type: 'tracelens:metrics-answer', id: msg.id, text: t }));
+      void Promise.resolve(text).then((t) => worker.isConnected() && worker.send({ type: 'tracelens:metrics-answer', id: msg.id, text: t }));
     };
     const timer = setTimeout(answer, GATHER_TIMEOUT_MS);
     gathers.set(id, (metrics) => {
