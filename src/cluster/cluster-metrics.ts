@@ -69,7 +69,8 @@ let nextAsk = 0;
 
 /** The whole cluster's metrics in text format; null when not a worker or the primary did not answer in time. */
 export function clusterMetricsText(): Promise<string | null> {
-  if (!cluster.isWorker || !process.send) return Promise.resolve(null);
+  // Only under our own supervisor: another cluster manager (PM2) would never answer.
+  if (!cluster.isWorker || !process.send || process.env.TRACELENS_WORKER === undefined) return Promise.resolve(null);
   const id = nextAsk++;
   return new Promise((resolve) => {
     const onMessage = (msg: unknown) => {

@@ -90,28 +90,26 @@ export class ReadRouter implements Driver {
 
   private async measure(): Promise<void> {
     const bound = Math.max(200, Math.min(this.probeIntervalMs, 2000));
+    const ask = <R>(d: Driver, sql: string) => withTimeout(d.query<R>(sql, [], { kind: 'health' }), bound).then((r) => r.rows[0]!);
+    // The primary first: a replica position read after it can only be newer, so no false lag.
+    const primary = await ask<{ lsn: string }>(this.probeDrivers.primary, 'SELECT pg_current_wal_lsn()::text AS lsn').catch(() => null);
+    const replica = await ask<{ standby: boolean; replayed: string | null }>(
+      this.probeDrivers.replica,
+      'SELECT pg_is_in_recovery() AS standby, pg_last_wal_replay_lsn()::text AS replayed',
+    ).catch(() => null);
     let next: ReplicaStatus;
-    try {
-      const primary = await withTimeout(
-        this.probeDrivers.primary.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn', [], { kind: 'health' }),
-        bound,
-      );
-      const replica = await withTimeout(
-        this.probeDrivers.replica.query<{ standby: boolean; replayed: string | null }>(
-          'SELECT pg_is_in_recovery() AS standby, pg_last_wal_replay_lsn()::text AS replayed',
-          [],
-          { kind: 'health' },
-        ),
-        bound,
-      );
-      const r = replica.rows[0]!;
-      // Not a standby (a second primary, a logical copy): nothing to lag behind by WAL.
-      const lagS =
-        r.standby && r.replayed !== null ? this.lag.observe(parseLsn(primary.rows[0]!.lsn), parseLsn(r.replayed), Date.now()) : 0;
-      next = { state: lagS > this.maxLagS ? 'lagging' : 'healthy', lagS };
-    } catch {
+    if (replica === null) {
       this.lag.reset();
       next = { state: 'unhealthy', lagS: null };
+    } else if (primary === null) {
+      // The primary is unreachable: the replica is the only server that can
+      // answer reads now, so it keeps them, however far behind (unknown).
+      next = { state: 'healthy', lagS: null };
+    } else {
+      // Not a standby (a second primary, a logical copy): nothing to lag behind by WAL.
+      const lagS =
+        replica.standby && replica.replayed !== null ? this.lag.observe(parseLsn(primary.lsn), parseLsn(replica.replayed), Date.now()) : 0;
+      next = { state: lagS > this.maxLagS ? 'lagging' : 'healthy', lagS };
     }
     this.setStatus(next);
   }

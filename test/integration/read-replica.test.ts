@@ -9,6 +9,7 @@ import { PostgresDriver } from '../../src/storage/postgres.js';
 import { bearer, buildTestApp } from '../helpers/app.js';
 import { TEST_POOL } from '../helpers/backends.js';
 import { eventually } from '../helpers/cache.js';
+import { freePort } from '../helpers/free-port.js';
 import { sampleValue } from '../helpers/prometheus.js';
 import { ReplicaCluster } from '../helpers/replica-cluster.js';
 import { span } from '../helpers/spans.js';
@@ -139,6 +140,22 @@ describe('read replica', () => {
     const before = await fallbacks(strict, 'replica_lagging');
     expect(await listIds(strict)).toContain('r2');
     expect(await fallbacks(strict, 'replica_lagging')).toBe(before);
+  });
+
+  it('keeps serving reads from the replica while the primary is unreachable', async () => {
+    // A router whose primary address answers nothing: only the replica is up.
+    const deadUrl = `postgres://postgres@127.0.0.1:${await freePort()}/postgres`;
+    const deadPrimary = new PostgresDriver({ url: deadUrl, pool: { ...TEST_POOL, connectTimeoutMs: 500, acquireTimeoutMs: 500 } });
+    const router = openReadRouter({ primary: deadPrimary, primaryUrl: deadUrl, replicaUrl: cluster.replicaUrl, pool: TEST_POOL, maxLagS: 1, probeIntervalMs: PROBE_MS });
+    try {
+      await router.start();
+      expect(router.replicaStatus()).toEqual({ state: 'healthy', lagS: null });
+      const { rows } = await router.query<{ n: number }>("SELECT count(*)::int AS n FROM llm_traces WHERE span_id = 'r1'", [], { kind: 'list' });
+      expect(rows[0]!.n).toBe(1);
+    } finally {
+      await router.close();
+      await deadPrimary.close();
+    }
   });
 
   it('bypasses a replica that is down, reports it, and takes it back when it returns', async () => {
