@@ -89,7 +89,8 @@ export class ReadRouter implements Driver {
   }
 
   private async measure(): Promise<void> {
-    const bound = Math.max(200, Math.min(this.probeIntervalMs, 2000));
+    // At least a second: a probe that times out on a busy server would move reads around for nothing.
+    const bound = Math.max(1000, Math.min(this.probeIntervalMs, 2000));
     const ask = <R>(d: Driver, sql: string) => withTimeout(d.query<R>(sql, [], { kind: 'health' }), bound).then((r) => r.rows[0]!);
     // The primary first: a replica position read after it can only be newer, so no false lag.
     const primary = await ask<{ lsn: string }>(this.probeDrivers.primary, 'SELECT pg_current_wal_lsn()::text AS lsn').catch(() => null);
@@ -102,9 +103,11 @@ export class ReadRouter implements Driver {
       this.lag.reset();
       next = { state: 'unhealthy', lagS: null };
     } else if (primary === null) {
-      // The primary is unreachable: the replica is the only server that can
-      // answer reads now, so it keeps them, however far behind (unknown).
-      next = { state: 'healthy', lagS: null };
+      // The primary did not answer: the lag cannot be measured. Keep the last
+      // verdict (a lagging replica stays bypassed, a slow primary probe does
+      // not lift the bound); a replica that was down and answers again takes
+      // the reads, as the only server that can answer them now.
+      next = this.status.state === 'unhealthy' ? { state: 'healthy', lagS: null } : this.status;
     } else {
       // Not a standby (a second primary, a logical copy): nothing to lag behind by WAL.
       const lagS =
