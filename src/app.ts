@@ -33,6 +33,7 @@ import { clientErrorHandler } from './http/client-errors.js';
 import type { TokenVerifier } from './auth/tokens.js';
 import type { SchemaGate } from './storage/schema-gate.js';
 import { appError } from './errors.js';
+import { ReadRouter } from './replica/read-router.js';
 import './http/types.js';
 
 export interface AppDeps {
@@ -90,7 +91,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(overloadPlugin);
   await app.register(openapiPlugin);
   await app.register(cachePlugin);
-  await app.register(healthRoutes, { cacheProbe: app.cacheProbe });
+  await app.register(healthRoutes, { cacheProbe: app.cacheProbe, replica: deps.reader instanceof ReadRouter ? deps.reader : undefined });
   await app.register(metricsRoutes, { verifier: deps.verifier });
   // Export jobs: the worker is built here and started by whoever serves (serve.ts, tests), once the schema is there.
   const exportFiles = new FileStore(exportDir(config));

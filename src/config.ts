@@ -20,6 +20,9 @@ export const CONFIG_SCHEMA = {
   databaseReadUrl: url('DATABASE_READ_URL', PG, {
     meaning: 'optional read replica: the read endpoints use it, writes and migrations use `DATABASE_URL`',
   }),
+  readMaxLagS: int('READ_MAX_LAG_S', 10, { min: 1, max: 86400 }, {
+    meaning: 'seconds a read replica may lag; beyond it (or when it is down) reads go to the primary and /health says degraded',
+  }),
   dataDir: path('DATA_DIR', './.tracelens/data', { meaning: 'embedded database directory' }),
   pricesFile: optionalText('PRICES_FILE', {
     meaning: 'JSON price table whose entries win over the shipped one, for costs computed at OTLP ingest (docs/otlp.md)',

@@ -13,9 +13,10 @@ export interface ApiServer {
 }
 
 
-export async function startApi(env: Record<string, string>): Promise<ApiServer> {
+/** args: extra flags of `serve`, e.g. ['--workers', '2']. */
+export async function startApi(env: Record<string, string>, args: string[] = []): Promise<ApiServer> {
   const port = await freePort();
-  const child = spawn(process.execPath, [BIN, 'serve'], {
+  const child = spawn(process.execPath, [BIN, 'serve', ...args], {
     env: {
       ...process.env,
       HOST: '127.0.0.1',

@@ -5,7 +5,7 @@ import { UsageError } from './args.js';
 const USAGE = `usage: tracelens <command> [options]
 
 commands:
-  serve     run the HTTP API (migrates first)
+  serve     run the HTTP API (migrates first) [--workers N]
   migrate   apply pending schema migrations
   token     print a signed token: --sub U --role R --projects p1,p2 [--org O] [--permissions a,b] [--ttl 1h]
   seed      write realistic synthetic spans (tracelens seed --help)

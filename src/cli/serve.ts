@@ -1,4 +1,6 @@
-// tracelens serve: migrate, build the app, listen, and shut down cleanly on SIGTERM.
+// tracelens serve: migrate, build the app, listen, and shut down cleanly on
+// SIGTERM; with --workers N > 1, a primary process supervising N of those.
+import cluster from 'node:cluster';
 import { buildApp } from '../app.js';
 import { randomBytes } from 'node:crypto';
 import { createVerifier } from '../auth/verifier.js';
@@ -8,6 +10,13 @@ import { openAdminDriver, openDrivers } from '../storage/open.js';
 import { SchemaGate } from '../storage/schema-gate.js';
 import { createQueryMonitor } from '../storage/observe.js';
 import { loadDemoDataIfEmpty } from '../seed/demo.js';
+import { ReadRouter } from '../replica/read-router.js';
+import { answerMetricsCollects } from '../cluster/cluster-metrics.js';
+import { superviseWorkers } from '../cluster/supervisor.js';
+import { primaryLog } from '../cluster/primary-log.js';
+import { defaultWorkerCount, MAX_WORKERS } from '../cluster/worker-count.js';
+import { collectDriverGauges } from '../metrics/index.js';
+import { parseFlags, UsageError } from './args.js';
 
 const SHUTDOWN_GRACE_MS = 25_000;
 
@@ -23,7 +32,34 @@ function loggerOptions(config: Config): object {
   };
 }
 
-export async function serveCommand(): Promise<void> {
+const HELP = `usage: tracelens serve [--workers N]
+
+  --workers N   API processes sharing the port (default: one per core when
+                NODE_ENV=production, else 1); N > 1 needs DATABASE_URL
+`;
+
+export async function serveCommand(argv: string[] = []): Promise<void> {
+  const flags = parseFlags(argv, { workers: { type: 'string' }, help: { type: 'boolean', short: 'h' } });
+  if (flags.help) {
+    process.stdout.write(HELP);
+    return;
+  }
+  if (flags.workers !== undefined && (!/^\d+$/.test(flags.workers) || Number(flags.workers) < 1 || Number(flags.workers) > MAX_WORKERS)) {
+    throw new UsageError(`--workers must be an integer between 1 and ${MAX_WORKERS}\n\n${HELP}`);
+  }
+  const workers = flags.workers === undefined ? defaultWorkerCount() : Number(flags.workers);
+  // Checked before forking, so a bad variable fails once, not in every worker.
+  const config = loadConfig();
+  if (workers === 1) return serveOne();
+  if (config.databaseUrl === null) {
+    // The embedded engine is one process's files: a second process cannot open them.
+    throw new UsageError(`--workers ${workers} needs DATABASE_URL: the embedded engine serves one process\n\n${HELP}`);
+  }
+  superviseWorkers({ workers, graceMs: SHUTDOWN_GRACE_MS, log: primaryLog(config.logLevel) });
+}
+
+/** One API process: the whole server, or one worker under --workers. */
+export async function serveOne(): Promise<void> {
   const config = loadConfig();
   const monitor = createQueryMonitor({ slowQueryMs: config.slowQueryMs });
   const { primary: driver, reader } = await openDrivers(config, monitor.observe);
@@ -33,6 +69,12 @@ export async function serveCommand(): Promise<void> {
   // for a throw-away local setup.
   const devSecret = isDevelopmentMode(config) ? randomBytes(48).toString('base64url') : undefined;
   const app = await buildApp({ config, driver, reader, schemaGate, verifier: createVerifier(config, devSecret), logger: loggerOptions(config) });
+  answerMetricsCollects(() => collectDriverGauges(driver));
+  if (reader instanceof ReadRouter) {
+    reader.useLogger(app.log);
+    // Not awaited: until the first probe answers, reads go to the primary.
+    void reader.start();
+  }
   await app.listen({ port: config.port, host: config.host });
   // Not awaited before listening: a database that is down at start must not
   // keep the process from serving /health and honest 503s meanwhile.
@@ -72,8 +114,13 @@ export async function serveCommand(): Promise<void> {
   // SIGTERM: stop accepting, let in-flight requests finish (Fastify answers
   // new ones 503 while closing), then close the pool. Bounded, so a stuck
   // request cannot keep a terminating pod alive forever.
+  let stopping = false;
   const shutdown = async (signal: string) => {
-    app.log.info({ signal }, 'shutting down');
+    // Under --workers a terminal's Ctrl-C reaches the workers and the primary,
+    // which then sends SIGTERM too: drain once.
+    if (stopping) return;
+    stopping = true;
+    app.log.info({ signal, worker: cluster.isWorker ? process.env.TRACELENS_WORKER : undefined }, 'shutting down');
     const force = setTimeout(() => {
       app.log.error('shutdown took too long; exiting');
       process.exit(1);
@@ -93,6 +140,6 @@ export async function serveCommand(): Promise<void> {
     app.log.info('database pool closed');
     process.exit(0);
   };
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
-  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
 }

@@ -17,7 +17,7 @@ const poolTotal = gauge('db_pool_total_connections', 'Open database connections 
 const poolIdle = gauge('db_pool_idle_connections', 'Open database connections not running a statement');
 const poolWaiting = gauge('db_pool_waiting_clients', 'Queries queued for a free database connection');
 
-export const componentUp = gauge('tracelens_up', 'Whether a dependency answers (1) or not (0), checked at scrape time', ['component']);
+export const componentUp = gauge('tracelens_up', 'Whether a dependency answers (1) or not (0), checked at scrape time', ['component'], 'min');
 
 export function recordDbQuery(kind: QueryKind, durationMs: number, ok: boolean): void {
   dbQueryDuration.observe({ kind }, durationMs / 1000);

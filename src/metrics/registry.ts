@@ -22,8 +22,14 @@ export function counter<L extends string>(name: string, help: string, labelNames
   return existing<Counter<L>>(name) ?? new Counter<L>({ name, help, labelNames });
 }
 
-export function gauge<L extends string>(name: string, help: string, labelNames: readonly L[] = []): Gauge<L> {
-  return existing<Gauge<L>>(name) ?? new Gauge<L>({ name, help, labelNames });
+/** aggregator: how the workers of `serve --workers N` combine their values (default sum). */
+export function gauge<L extends string>(
+  name: string,
+  help: string,
+  labelNames: readonly L[] = [],
+  aggregator: 'sum' | 'min' | 'max' | 'average' = 'sum',
+): Gauge<L> {
+  return existing<Gauge<L>>(name) ?? new Gauge<L>({ name, help, labelNames, aggregator });
 }
 
 export function histogram<L extends string>(name: string, help: string, labelNames: readonly L[] = []): Histogram<L> {

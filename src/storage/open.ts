@@ -1,15 +1,16 @@
 // Chooses the engine from the config: DATABASE_URL means PostgreSQL, its
 // absence the embedded engine in DATA_DIR. DATABASE_READ_URL adds a second
 // pool that serves the read endpoints (a replica); writes and migrations
-// always go to the primary.
+// always go to the primary, and a ReadRouter decides per statement.
 import type { Config } from '../config.js';
+import { openReadRouter } from '../replica/read-router.js';
 import type { Driver, QueryObserver } from './driver.js';
 import { EmbeddedDriver } from './embedded.js';
 import { PostgresDriver } from './postgres.js';
 
 export interface Drivers {
   primary: Driver;
-  /** The primary itself when no replica is configured. */
+  /** The primary itself when no replica is configured, else a ReadRouter (call start()). */
   reader: Driver;
 }
 
@@ -22,10 +23,15 @@ export async function openDriver(config: Config, observe?: QueryObserver): Promi
 
 export async function openDrivers(config: Config, observe?: QueryObserver): Promise<Drivers> {
   const primary = await openDriver(config, observe);
-  const reader =
-    config.databaseUrl && config.databaseReadUrl
-      ? new PostgresDriver({ url: config.databaseReadUrl, pool: config.db, observe, applicationName: 'tracelens-reader' })
-      : primary;
+  if (!config.databaseUrl || !config.databaseReadUrl) return { primary, reader: primary };
+  const reader = openReadRouter({
+    primary,
+    primaryUrl: config.databaseUrl,
+    replicaUrl: config.databaseReadUrl,
+    pool: config.db,
+    maxLagS: config.readMaxLagS,
+    observe,
+  });
   return { primary, reader };
 }
 

@@ -4,12 +4,13 @@ import { hasPermission, projectScope, requirePermission, type Principal } from '
 import type { ResultCache } from '../cache/result-cache.js';
 import { appError } from '../errors.js';
 import { FIELDS, visibleFields } from '../query/fields.js';
-import type { Queryable } from '../storage/driver.js';
+import { readYourWrites } from '../replica/read-router.js';
+import type { Driver } from '../storage/driver.js';
 import { buildSpanTree, type SpanTreeNode } from './span-tree.js';
 import { getTraceSpans, type SpanRow } from './trace-sql.js';
 
 export interface TraceDeps {
-  reader: Queryable;
+  reader: Driver;
   cache: Pick<ResultCache, 'wrap'>;
 }
 
@@ -24,7 +25,10 @@ export async function getTrace(deps: TraceDeps, principal: Principal, traceId: s
   requirePermission(principal, 'read:traces');
   const canReadCosts = hasPermission(principal, 'read:costs');
   return deps.cache.wrap(principal, { kind: 'trace', query: { traceId, canReadCosts } }, async () => {
-    const spans = await getTraceSpans(deps.reader, traceId, projectScope(principal), visibleFields(canReadCosts, FIELDS));
+    // Read-your-writes: a trace the replica does not have yet (ingested a
+    // moment ago) is read from the primary before answering 404.
+    const fields = visibleFields(canReadCosts, FIELDS);
+    const spans = await readYourWrites(deps.reader, (db) => getTraceSpans(db, traceId, projectScope(principal), fields), (rows) => rows.length > 0);
     // The same 404 whether the trace is missing or belongs to another tenant (404s are not cached).
     if (spans.length === 0) throw appError.NOT_FOUND(`Trace '${traceId}' not found`);
     const tree = buildSpanTree(spans as { span_id: string; parent_span_id: string | null; span_name: string }[]);

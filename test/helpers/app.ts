@@ -12,7 +12,7 @@ export const TEST_SECRET = 'tracelens-test-secret-0123456789-abcdefghij';
  * The result cache is off unless a test asks for it (CACHE_ENABLED: 'true'):
  * most suites change data between identical reads and must see the change.
  */
-export async function buildTestApp(driver: Driver, env: Record<string, string> = {}): Promise<FastifyInstance> {
+export async function buildTestApp(driver: Driver, env: Record<string, string> = {}, reader?: Driver): Promise<FastifyInstance> {
   // Event-loop shedding off unless a test asks for it: on a busy 2-core CI box
   // the loop can lag past the threshold and shed requests that tests expect.
   const config = loadConfig({
@@ -23,7 +23,7 @@ export async function buildTestApp(driver: Driver, env: Record<string, string> =
     OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0',
     ...env,
   });
-  const app = await buildApp({ config, driver, verifier: createVerifier(config), logger: env.LOG_LEVEL === 'error' ? { level: 'error' } : false });
+  const app = await buildApp({ config, driver, reader, verifier: createVerifier(config), logger: env.LOG_LEVEL === 'error' ? { level: 'error' } : false });
   await app.ready();
   return app;
 }

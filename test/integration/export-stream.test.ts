@@ -99,7 +99,7 @@ describeEachBackend('streaming export', (backend) => {
   });
 
   it('rejects paging, unknown formats and bad filters with a 400 before streaming', async () => {
-    const cases: [object, string][] = [
+    const cases: [Record<string, unknown>, string][] = [
       [{ limit: 10 }, 'BAD_REQUEST'],
       [{ cursor: 'x' }, 'BAD_REQUEST'],
       [{ format: 'xml' }, 'BAD_REQUEST'],

@@ -1,6 +1,8 @@
-// GET /health: 200 while the database answers (degraded if only the cache is
-// down), 503 when it does not. Bounded so a hung dependency cannot hang probes.
+// GET /health: 200 while the database answers (degraded if only the cache or
+// the read replica is down or lagging), 503 when it does not. Bounded so a hung
+// dependency cannot hang probes.
 import type { FastifyInstance } from 'fastify';
+import type { ReplicaStatus } from '../../replica/read-router.js';
 import { API_VERSION } from '../envelope.js';
 
 export type ComponentStatus = 'healthy' | 'unhealthy' | 'disabled';
@@ -13,7 +15,13 @@ export interface HealthProbe {
 
 const PROBE_TIMEOUT_MS = 2000;
 
-export default async function healthRoutes(app: FastifyInstance, opts: { cacheProbe?: HealthProbe }) {
+export interface HealthOptions {
+  cacheProbe?: HealthProbe;
+  /** The read replica's state as the lag probe last saw it; absent without a replica. */
+  replica?: { replicaStatus(): ReplicaStatus };
+}
+
+export default async function healthRoutes(app: FastifyInstance, opts: HealthOptions) {
   app.get(
     '/health',
     {
@@ -36,12 +44,17 @@ export default async function healthRoutes(app: FastifyInstance, opts: { cachePr
       const cache: ComponentStatus = opts.cacheProbe
         ? await opts.cacheProbe.check().catch((): ComponentStatus => 'unhealthy')
         : 'healthy';
-      const status = database !== 'healthy' ? 'unhealthy' : cache === 'unhealthy' ? 'degraded' : 'healthy';
+      // Read from the probe's last result: /health itself never waits on the replica.
+      const replica = opts.replica?.replicaStatus();
+      const degraded = cache === 'unhealthy' || (replica !== undefined && replica.state !== 'healthy');
+      const status = database !== 'healthy' ? 'unhealthy' : degraded ? 'degraded' : 'healthy';
       if (status === 'unhealthy') reply.header('Retry-After', '5');
       return reply.code(status === 'unhealthy' ? 503 : 200).send({
         status,
         database,
         cache,
+        replica: replica?.state ?? 'disabled',
+        ...(replica ? { replica_lag_s: replica.lagS } : {}),
         engine: app.driver.engine,
         timestamp: new Date().toISOString(),
         version: API_VERSION,
@@ -57,6 +70,8 @@ export const healthSchema = {
     status: { type: 'string', enum: ['healthy', 'degraded', 'unhealthy'] },
     database: { type: 'string' },
     cache: { type: 'string' },
+    replica: { type: 'string', enum: ['healthy', 'lagging', 'unhealthy', 'disabled'] },
+    replica_lag_s: { type: ['number', 'null'] },
     engine: { type: 'string' },
     timestamp: { type: 'string' },
     version: { type: 'string' },

@@ -4,6 +4,7 @@
 import type { FastifyInstance } from 'fastify';
 import { requirePermission } from '../../auth/principal.js';
 import type { TokenVerifier } from '../../auth/tokens.js';
+import { clusterMetricsText } from '../../cluster/cluster-metrics.js';
 import { collectDriverGauges, register } from '../../metrics/index.js';
 import authPlugin from '../plugins/auth.js';
 import { errorResponses } from '../error-responses.js';
@@ -24,6 +25,9 @@ export default async function metricsRoutes(app: FastifyInstance, opts: { verifi
     },
     async (request, reply) => {
       if (request.principal) requirePermission(request.principal, 'read:metrics');
+      // Under --workers: every worker's metrics, summed (null when not clustered).
+      const cluster = await clusterMetricsText();
+      if (cluster !== null) return reply.type(register.contentType).send(cluster);
       await collectDriverGauges(app.driver);
       return reply.type(register.contentType).send(await register.metrics());
     },
