@@ -1,6 +1,7 @@
 // Ordered list of schema migrations. Append only: never edit a shipped one.
 import m0001 from './0001-init.js';
 import m0002 from './0002-query-indexes.js';
+import m0006 from './0006-steady-ingest.js';
 
 export interface Migration {
   readonly id: string;
@@ -10,4 +11,5 @@ export interface Migration {
 export const MIGRATIONS: readonly Migration[] = [
   { id: '0001-init', sql: m0001 },
   { id: '0002-query-indexes', sql: m0002 },
+  { id: '0006-steady-ingest', sql: m0006 },
 ];
