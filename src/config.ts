@@ -71,6 +71,8 @@ export interface Config {
   readonly maxBatchSpans: number;
   readonly demoData: boolean;
   readonly slowQueryMs: number;
+  /** Background merge of the GIN pending lists of llm_traces (0 = off; docs/performance.md). */
+  readonly ginMergeIntervalMs: number;
   /** GET /metrics needs a bearer token with read:metrics (default: open, like /health). */
   readonly metricsRequireAuth: boolean;
   /** HMAC key of pagination cursors; derived from the JWT secret unless set. */
@@ -216,6 +218,7 @@ export function loadConfig(env: Env = process.env): Config {
     maxBatchSpans: int(env, 'INGEST_MAX_BATCH', 5000, 1, 100000),
     demoData: bool(env, 'DEMO_DATA', true),
     slowQueryMs: int(env, 'SLOW_QUERY_MS', 100, 0),
+    ginMergeIntervalMs: int(env, 'GIN_MERGE_INTERVAL_MS', 1000, 0, 3_600_000),
     metricsRequireAuth: bool(env, 'METRICS_REQUIRE_AUTH', false),
     cursorSecret: str(env, 'CURSOR_SECRET'),
   };

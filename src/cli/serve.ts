@@ -5,6 +5,7 @@ import { createVerifier } from '../auth/verifier.js';
 import { mintToken } from '../auth/tokens.js';
 import { loadConfig } from '../config.js';
 import { openAdminDriver, openDrivers } from '../storage/open.js';
+import { GinPendingMerger } from '../storage/gin-merger.js';
 import { SchemaGate } from '../storage/schema-gate.js';
 import { createQueryMonitor } from '../storage/observe.js';
 import { loadDemoDataIfEmpty } from '../seed/demo.js';
@@ -34,6 +35,11 @@ export async function serveCommand(): Promise<void> {
       if (demo > 0) app.log.info({ spans: demo }, 'empty database: loaded the demo data set (DEMO_DATA=false turns this off)');
     })
     .finally(() => (admin === driver ? undefined : admin.close()));
+  // GIN pending lists merged off the request path, on a connection of its own
+  // without the API's statement timeout (a list left by a bulk load takes a while).
+  const mergeDb = config.ginMergeIntervalMs > 0 ? await openAdminDriver(config, 0, driver) : null;
+  const merger = mergeDb ? new GinPendingMerger(mergeDb, config.ginMergeIntervalMs, app.log) : null;
+  merger?.start();
   // The embedded engine cannot be "down": wait, so the printed curl finds data.
   if (config.databaseUrl === null) await startup;
   else await Promise.race([startup, new Promise((r) => setTimeout(r, 5000).unref())]);
@@ -72,6 +78,8 @@ export async function serveCommand(): Promise<void> {
     await app.close();
     clearInterval(closeIdle);
     app.log.info('http server closed: in-flight requests finished');
+    await merger?.stop();
+    if (mergeDb && mergeDb !== driver) await mergeDb.close();
     if (reader !== driver) await reader.close();
     await driver.close();
     app.log.info('database pool closed');
