@@ -55,7 +55,7 @@ if (f.help) {
   process.stdout.write(HELP);
   process.exit(0);
 }
-const suites = new Set(f.suite!.split(',').flatMap((s) => (s === 'all' ? [...QUERY_TYPES, 'cache'] : [s])));
+const suites = new Set(f.suite.split(',').flatMap((s) => (s === 'all' ? [...QUERY_TYPES, 'cache'] : [s])));
 for (const s of suites) {
   if (!(SUITES as readonly string[]).includes(s)) {
     process.stderr.write(`unknown suite ${s}\n\n${HELP}`);
@@ -175,7 +175,7 @@ async function main(): Promise<void> {
     cache,
     redisFrozen,
   };
-  mkdirSync(f.out!, { recursive: true });
+  mkdirSync(f.out, { recursive: true });
   const stamp = started.toISOString().replace(/[:.]/g, '-');
   const md = markdownReport(report);
   writeFileSync(`${f.out}/${stamp}.json`, JSON.stringify(report, null, 2));

@@ -70,7 +70,7 @@ if (!batchRange) throw new Error('--spans-per-batch N or MIN-MAX');
 const spansPerBatch = [Number(batchRange[1]), Number(batchRange[2] ?? batchRange[1])] as const;
 const databaseUrl = args['database-url'];
 if (!databaseUrl) throw new Error('--database-url (or SOAK_DATABASE_URL / DATABASE_URL) is required');
-const redisUrl = args['redis-url']!;
+const redisUrl = args['redis-url'];
 const runId = randomBytes(4).toString('hex');
 const secret = randomBytes(32).toString('base64url');
 const log = (msg: string) => process.stderr.write(`[soak ${runId}] ${msg}\n`);

@@ -23,7 +23,7 @@ import { SHARED_SCHEMAS } from './http/schemas.js';
 import { clientErrorHandler } from './http/client-errors.js';
 import type { TokenVerifier } from './auth/tokens.js';
 import type { SchemaGate } from './storage/schema-gate.js';
-import { unavailable } from './errors.js';
+import { appError } from './errors.js';
 import './http/types.js';
 
 export interface AppDeps {
@@ -90,7 +90,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       const gate = deps.schemaGate;
       if (gate) {
         api.addHook('onRequest', async () => {
-          if (!gate.ready) throw unavailable('The database is not ready yet; retry shortly', undefined, 2);
+          if (!gate.ready) throw appError.DATABASE_NOT_READY();
         });
       }
       await api.register(authPlugin, { verifier: deps.verifier });

@@ -1,144 +1,123 @@
-// The one place that reads the environment. Every variable, its default and
-// its validation live here; the rest of the code receives a frozen Config.
-import { resolve } from 'node:path';
+// The one place that reads the environment. Each variable is declared once
+// below, with its type, default, bounds and meaning; the Config type, the
+// validation and the README's configuration table (`npm run docs`) all come
+// from this schema. The rest of the code receives a frozen Config.
+import type { Role } from './auth/roles.js';
+import { ConfigError, bool, int, oneOf, optionalText, parseSchema, path, text, url, type Infer } from './config-schema.js';
 
-export type Role = 'admin' | 'developer' | 'viewer' | 'billing';
-export const ROLES: readonly Role[] = ['admin', 'developer', 'viewer', 'billing'];
+export { ConfigError } from './config-schema.js';
 
-export interface Config {
-  readonly port: number;
-  readonly host: string;
-  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+const PG = ['postgres:', 'postgresql:'] as const;
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export const CONFIG_SCHEMA = {
+  port: int('PORT', 8080, { min: 0, max: 65535 }, { meaning: 'HTTP port' }),
+  host: text('HOST', '0.0.0.0', { meaning: 'listen address' }),
+  logLevel: oneOf('LOG_LEVEL', 'info', LOG_LEVELS, { meaning: 'log level; development mode prints readable lines, otherwise JSON' }),
   /** Absent: the embedded engine (PGlite) in dataDir. */
-  readonly databaseUrl: string | null;
-  readonly databaseReadUrl: string | null;
-  readonly dataDir: string;
-  readonly db: {
-    readonly poolMax: number;
-    readonly poolMin: number;
-    readonly acquireTimeoutMs: number;
-    readonly idleTimeoutMs: number;
-    readonly maxLifetimeS: number;
-    /** 0 disables the server-side statement timeout. */
-    readonly statementTimeoutMs: number;
-    /** TCP + startup bound of one new connection (a stalled server must not hold requests for the acquire timeout). */
-    readonly connectTimeoutMs: number;
-    /** Requests allowed to queue for a connection; beyond it the answer is an immediate 503. */
-    readonly maxWaiting: number;
-  };
-  readonly redisUrl: string | null;
-  readonly cache: {
-    readonly defaultTtlS: number;
-    readonly historicalTtlS: number;
-    readonly aggregateTtlS: number;
-    readonly enabled: boolean;
-    /** Bound on every Redis call (cache and rate limit); past it the call counts as failed. */
-    readonly timeoutMs: number;
-    /** In-process LRU tier: entry count and total size of the serialized values. */
-    readonly lruMax: number;
-    readonly lruMaxBytes: number;
-    /** Consecutive Redis failures that open the circuit, and how long it stays open before a probe. */
-    readonly breakerThreshold: number;
-    readonly breakerCooldownMs: number;
-    /** How long concurrent identical misses wait for the first one before computing themselves. */
-    readonly flightWaitMs: number;
-    /** Prefix of every Redis key (cache entries and rate-limit counters). */
-    readonly keyPrefix: string;
-  };
-  readonly jwt: {
+  databaseUrl: url('DATABASE_URL', PG, { meaning: 'PostgreSQL connection string; unset = embedded PostgreSQL in `DATA_DIR`' }),
+  databaseReadUrl: url('DATABASE_READ_URL', PG, {
+    meaning: 'optional read replica: the read endpoints use it, writes and migrations use `DATABASE_URL`',
+  }),
+  dataDir: path('DATA_DIR', './.tracelens/data', { meaning: 'embedded database directory' }),
+  db: {
+    poolMax: int('DB_POOL_MAX', 20, { min: 1, max: 1000 }, { meaning: 'maximum connections in the pool' }),
+    poolMin: int('DB_POOL_MIN', 5, { min: 0, max: 1000 }, { meaning: 'connections kept open when idle (at most `DB_POOL_MAX`)' }),
+    acquireTimeoutMs: int('DB_ACQUIRE_TIMEOUT_MS', 30000, { min: 1 }, { meaning: 'wait for a free connection before answering 503' }),
+    idleTimeoutMs: int('DB_IDLE_TIMEOUT_MS', 300000, { min: 0 }, { meaning: 'close connections idle this long (down to `DB_POOL_MIN`)' }),
+    maxLifetimeS: int('DB_MAX_LIFETIME_S', 1800, { min: 0 }, { meaning: 'recycle connections after this long (0 = never)' }),
+    statementTimeoutMs: int('DB_STATEMENT_TIMEOUT_MS', 10000, { min: 0 }, {
+      meaning: 'server-side statement timeout; a query past it is cancelled and answered 504 (0 = none)',
+    }),
+    connectTimeoutMs: int('DB_CONNECT_TIMEOUT_MS', 5000, { min: 100 }, {
+      meaning: 'bound on opening one new connection, so a stalled server is noticed fast',
+    }),
+    maxWaiting: int('DB_MAX_WAITING', 200, { min: 0 }, { meaning: 'requests that may queue for a connection; beyond it the answer is an immediate 503' }),
+  },
+  redisUrl: url('REDIS_URL', ['redis:', 'rediss:'], { meaning: 'Redis for the shared result cache and rate limits; unset = in-process' }),
+  cache: {
+    enabled: bool('CACHE_ENABLED', true, { meaning: 'turn the result cache off entirely' }),
+    defaultTtlS: int('CACHE_DEFAULT_TTL', 60, { min: 1 }, { meaning: 'seconds, for queries touching the last hour or with no lower time bound' }),
+    historicalTtlS: int('CACHE_HISTORICAL_TTL', 600, { min: 1 }, { meaning: 'seconds, for purely historical time ranges' }),
+    aggregateTtlS: int('CACHE_AGGREGATE_TTL', 900, { min: 1 }, { meaning: 'seconds, for aggregates' }),
+    timeoutMs: int('CACHE_TIMEOUT_MS', 50, { min: 1, max: 10000 }, {
+      meaning: 'bound on every Redis call (cache and rate limit); past it the cache is skipped (docs/caching.md)',
+    }),
+    breakerThreshold: int('CACHE_BREAKER_THRESHOLD', 3, { min: 1, max: 1000 }, { meaning: 'consecutive Redis failures that stop calling Redis' }),
+    // Capped so that caching resumes well within 10 s of Redis coming back.
+    breakerCooldownMs: int('CACHE_BREAKER_COOLDOWN_MS', 2000, { min: 10, max: 8000 }, { meaning: 'how long Redis is skipped before a trial call' }),
+    flightWaitMs: int('CACHE_FLIGHT_WAIT_MS', 15000, { min: 1 }, { meaning: 'how long identical concurrent misses wait for the first one' }),
+    lruMax: int('CACHE_LRU_MAX', 1000, { min: 1 }, { meaning: 'in-process cache tier: entries' }),
+    lruMaxBytes: int('CACHE_LRU_MAX_BYTES', 64 * 1024 * 1024, { min: 1024 }, { meaning: 'in-process cache tier: total size of cached payloads' }),
+    keyPrefix: text('CACHE_KEY_PREFIX', 'tracelens:', { meaning: 'prefix of every Redis key (cache entries and rate-limit counters)' }),
+  },
+  jwt: {
     /** HS256 secret; null only in development mode with the embedded engine (a random one is generated). */
-    readonly secret: string | null;
-    readonly publicKey: string | null;
-    readonly jwksUrl: string | null;
-    readonly audience: string | null;
-    readonly issuer: string | null;
-    readonly clockToleranceS: number;
-    /** Bound on one JWKS fetch; a slow identity provider must not hold requests for long. */
-    readonly jwksTimeoutMs: number;
-  };
-  readonly rateLimits: Readonly<Record<Role, number>>;
-  readonly bodyLimitBytes: number;
-  /** Overload shedding (503 + Retry-After instead of unbounded queueing). */
-  readonly overload: {
-    readonly maxEventLoopDelayMs: number;
-    /** 0 = 90 % of V8's heap limit. */
-    readonly maxHeapUsedBytes: number;
-    readonly sampleIntervalMs: number;
-  };
+    secret: optionalText('JWT_SECRET', {
+      minBytes: 32,
+      meaning: 'HS256 key; required with `DATABASE_URL` unless a public key is set; generate one with `openssl rand -base64 48`',
+    }),
+    publicKey: optionalText('JWT_PUBLIC_KEY', { meaning: 'RS256 or ES256 public key: PEM text, or a path to a PEM file (see docs/auth.md)' }),
+    jwksUrl: url('JWT_JWKS_URL', ['https:', 'http:'], { meaning: 'JWKS endpoint of an identity provider (RS256/ES256)' }),
+    jwksTimeoutMs: int('JWT_JWKS_TIMEOUT_MS', 3000, { min: 1, max: 60000 }, {
+      meaning: 'bound on one JWKS fetch; an unreachable JWKS answers 503, not 401',
+    }),
+    audience: optionalText('JWT_AUDIENCE', { meaning: 'required `aud` claim when set' }),
+    issuer: optionalText('JWT_ISSUER', { meaning: 'required `iss` claim when set' }),
+    clockToleranceS: int('JWT_CLOCK_TOLERANCE_S', 30, { min: 0, max: 600 }, { meaning: 'accepted clock skew for `exp`/`nbf`, seconds' }),
+  },
+  rateLimits: {
+    admin: int('RATE_LIMIT_ADMIN', 100000, { min: 1 }, { meaning: 'requests per minute per admin caller' }),
+    developer: int('RATE_LIMIT_DEVELOPER', 10000, { min: 1 }, { meaning: 'requests per minute per developer caller' }),
+    viewer: int('RATE_LIMIT_VIEWER', 1000, { min: 1 }, { meaning: 'requests per minute per viewer caller' }),
+    billing: int('RATE_LIMIT_BILLING', 1000, { min: 1 }, { meaning: 'requests per minute per billing caller' }),
+  } satisfies Record<Role, unknown>,
+  bodyLimitBytes: int('BODY_LIMIT_BYTES', 10 * 1024 * 1024, { min: 1024 }, {
+    meaning: 'largest accepted request body, counted after decompression for `Content-Encoding: gzip`/`deflate`/`br` bodies (413 beyond)',
+  }),
   /** Whole-request bound (slow-body clients), and header bound (slow-header clients). */
-  readonly requestTimeoutMs: number;
-  readonly headersTimeoutMs: number;
-  readonly maxBatchSpans: number;
-  readonly demoData: boolean;
-  readonly slowQueryMs: number;
-  /** Background merge of the GIN pending lists of llm_traces (0 = off; docs/performance.md). */
-  readonly ginMergeIntervalMs: number;
+  requestTimeoutMs: int('REQUEST_TIMEOUT_MS', 30000, { min: 1000 }, {
+    meaning: 'a request (headers and body) must arrive within this; slow clients are cut off',
+  }),
+  headersTimeoutMs: int('HEADERS_TIMEOUT_MS', 10000, { min: 1000 }, { meaning: 'request headers must arrive within this' }),
+  /** Overload shedding (503 + Retry-After instead of unbounded queueing). */
+  overload: {
+    maxEventLoopDelayMs: int('OVERLOAD_MAX_EVENT_LOOP_DELAY_MS', 1000, { min: 0 }, {
+      meaning: 'above this event-loop lag requests are shed with 503 + Retry-After (0 = off)',
+    }),
+    /** 0 = 90 % of V8's heap limit. */
+    maxHeapUsedBytes: int('OVERLOAD_MAX_HEAP_BYTES', 0, { min: 0 }, {
+      meaning: 'above this heap use requests are shed with 503 + Retry-After (0 = 90 % of the V8 heap limit)',
+    }),
+    sampleIntervalMs: int('OVERLOAD_SAMPLE_INTERVAL_MS', 500, { min: 10, max: 60000 }, { meaning: 'how often load is sampled' }),
+  },
+  maxBatchSpans: int('INGEST_MAX_BATCH', 5000, { min: 1, max: 100000 }, { meaning: 'most spans in one ingest request' }),
+  demoData: bool('DEMO_DATA', true, {
+    meaning: 'load demo spans into an empty embedded database at start; never into a `DATABASE_URL` database (use `tracelens seed --demo`)',
+  }),
+  slowQueryMs: int('SLOW_QUERY_MS', 100, { min: 0 }, { meaning: 'queries slower than this are logged at warn (without values); 0 = off' }),
+  /** Background merge of the GIN pending lists of llm_traces (docs/performance.md, "Ingest and search together"). */
+  ginMergeIntervalMs: int('GIN_MERGE_INTERVAL_MS', 1000, { min: 0, max: 3_600_000 }, {
+    meaning: 'how often the service merges the GIN pending lists of `llm_traces` in the background, so search does not scan long lists under continuous ingest; 0 = off (leave it to autovacuum)',
+  }),
   /** GET /metrics needs a bearer token with read:metrics (default: open, like /health). */
-  readonly metricsRequireAuth: boolean;
+  metricsRequireAuth: bool('METRICS_REQUIRE_AUTH', false, { meaning: 'require a bearer token with `read:metrics` for `GET /metrics`' }),
   /** HMAC key of pagination cursors; derived from the JWT secret unless set. */
-  readonly cursorSecret: string | null;
-}
+  cursorSecret: optionalText('CURSOR_SECRET', {
+    defaultText: '(derived)',
+    meaning:
+      'HMAC key of pagination cursors; derived from `JWT_SECRET` when unset; required (the same on every instance) when tokens are verified by public key or JWKS alone',
+  }),
+} as const;
 
-export class ConfigError extends Error {
-  constructor(
-    readonly variable: string,
-    message: string,
-  ) {
-    super(`${variable}: ${message}`);
-    this.name = 'ConfigError';
-  }
-}
+export type Config = Infer<typeof CONFIG_SCHEMA>;
 
 type Env = Record<string, string | undefined>;
 
-function str(env: Env, name: string): string | null {
-  const v = env[name];
-  return v === undefined || v.trim() === '' ? null : v.trim();
-}
-
-function int(env: Env, name: string, def: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
-  const raw = str(env, name);
-  if (raw === null) return def;
-  if (!/^-?\d+$/.test(raw)) throw new ConfigError(name, `expected an integer, got '${raw}'`);
-  const n = Number(raw);
-  if (n < min || n > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${n}`);
-  return n;
-}
-
-function bool(env: Env, name: string, def: boolean): boolean {
-  const raw = str(env, name);
-  if (raw === null) return def;
-  if (/^(1|true|yes|on)$/i.test(raw)) return true;
-  if (/^(0|false|no|off)$/i.test(raw)) return false;
-  throw new ConfigError(name, `expected true or false, got '${raw}'`);
-}
-
-function url(env: Env, name: string, protocols: string[]): string | null {
-  const raw = str(env, name);
-  if (raw === null) return null;
-  let parsed: URL;
-  try {
-    parsed = new URL(raw);
-  } catch {
-    throw new ConfigError(name, 'is not a valid URL');
-  }
-  if (!protocols.includes(parsed.protocol)) {
-    throw new ConfigError(name, `must use ${protocols.join(' or ')}, got '${parsed.protocol}'`);
-  }
-  return raw;
-}
-
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-
-export function loadConfig(env: Env = process.env): Config {
-  const databaseUrl = url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']);
-  const secret = str(env, 'JWT_SECRET');
-  if (secret !== null && Buffer.byteLength(secret) < 32) {
-    throw new ConfigError('JWT_SECRET', 'must be at least 32 bytes long');
-  }
-  const publicKey = str(env, 'JWT_PUBLIC_KEY');
-  const jwksUrl = url(env, 'JWT_JWKS_URL', ['https:', 'http:']);
-  if (databaseUrl !== null && secret === null && publicKey === null && jwksUrl === null) {
+/** Rules that involve more than one variable; each names the variable to fix. */
+function checkCombinations(c: Config): void {
+  if (c.db.poolMin > c.db.poolMax) throw new ConfigError('DB_POOL_MIN', `must not exceed DB_POOL_MAX (${c.db.poolMax})`);
+  if (c.databaseUrl !== null && c.jwt.secret === null && c.jwt.publicKey === null && c.jwt.jwksUrl === null) {
     // With a real database the service holds real data: never fall back to a
     // throw-away secret that would make every issued token unverifiable later.
     throw new ConfigError(
@@ -146,91 +125,26 @@ export function loadConfig(env: Env = process.env): Config {
       'is required when DATABASE_URL is set (or configure JWT_PUBLIC_KEY / JWT_JWKS_URL); generate one with: openssl rand -base64 48',
     );
   }
-  if (databaseUrl !== null && secret === null && str(env, 'CURSOR_SECRET') === null) {
+  if (c.databaseUrl !== null && c.jwt.secret === null && c.cursorSecret === null) {
     // Cursors are HMAC-signed; without a shared key each process would make up
     // its own, and a cursor from one instance (or before a restart) would be
     // rejected by the next.
-    throw new ConfigError('CURSOR_SECRET', 'is required when tokens are verified by JWT_PUBLIC_KEY / JWT_JWKS_URL alone (any random string of 32+ bytes, the same on every instance)');
+    throw new ConfigError(
+      'CURSOR_SECRET',
+      'is required when tokens are verified by JWT_PUBLIC_KEY / JWT_JWKS_URL alone (any random string of 32+ bytes, the same on every instance)',
+    );
   }
-  const logLevel = (str(env, 'LOG_LEVEL') ?? 'info').toLowerCase();
-  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
-    throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
-  }
-  const poolMax = int(env, 'DB_POOL_MAX', 20, 1, 1000);
-  const poolMin = int(env, 'DB_POOL_MIN', 5, 0, 1000);
-  if (poolMin > poolMax) throw new ConfigError('DB_POOL_MIN', `must not exceed DB_POOL_MAX (${poolMax})`);
-
-  const config: Config = {
-    port: int(env, 'PORT', 8080, 0, 65535),
-    host: str(env, 'HOST') ?? '0.0.0.0',
-    logLevel: logLevel as Config['logLevel'],
-    databaseUrl,
-    databaseReadUrl: url(env, 'DATABASE_READ_URL', ['postgres:', 'postgresql:']),
-    dataDir: resolve(str(env, 'DATA_DIR') ?? './.tracelens/data'),
-    db: {
-      poolMax,
-      poolMin,
-      acquireTimeoutMs: int(env, 'DB_ACQUIRE_TIMEOUT_MS', 30000, 1),
-      idleTimeoutMs: int(env, 'DB_IDLE_TIMEOUT_MS', 300000, 0),
-      maxLifetimeS: int(env, 'DB_MAX_LIFETIME_S', 1800, 0),
-      statementTimeoutMs: int(env, 'DB_STATEMENT_TIMEOUT_MS', 10000, 0),
-      connectTimeoutMs: int(env, 'DB_CONNECT_TIMEOUT_MS', 5000, 100),
-      maxWaiting: int(env, 'DB_MAX_WAITING', 200, 0),
-    },
-    redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
-    cache: {
-      defaultTtlS: int(env, 'CACHE_DEFAULT_TTL', 60, 1),
-      historicalTtlS: int(env, 'CACHE_HISTORICAL_TTL', 600, 1),
-      aggregateTtlS: int(env, 'CACHE_AGGREGATE_TTL', 900, 1),
-      enabled: bool(env, 'CACHE_ENABLED', true),
-      timeoutMs: int(env, 'CACHE_TIMEOUT_MS', 50, 1, 10000),
-      lruMax: int(env, 'CACHE_LRU_MAX', 1000, 1),
-      lruMaxBytes: int(env, 'CACHE_LRU_MAX_BYTES', 64 * 1024 * 1024, 1024),
-      breakerThreshold: int(env, 'CACHE_BREAKER_THRESHOLD', 3, 1, 1000),
-      // Capped so that caching resumes well within 10 s of Redis coming back.
-      breakerCooldownMs: int(env, 'CACHE_BREAKER_COOLDOWN_MS', 2000, 10, 8000),
-      flightWaitMs: int(env, 'CACHE_FLIGHT_WAIT_MS', 15000, 1),
-      keyPrefix: str(env, 'CACHE_KEY_PREFIX') ?? 'tracelens:',
-    },
-    jwt: {
-      secret,
-      publicKey,
-      jwksUrl,
-      audience: str(env, 'JWT_AUDIENCE'),
-      issuer: str(env, 'JWT_ISSUER'),
-      clockToleranceS: int(env, 'JWT_CLOCK_TOLERANCE_S', 30, 0, 600),
-      jwksTimeoutMs: int(env, 'JWT_JWKS_TIMEOUT_MS', 3000, 1, 60000),
-    },
-    rateLimits: {
-      admin: int(env, 'RATE_LIMIT_ADMIN', 100000, 1),
-      developer: int(env, 'RATE_LIMIT_DEVELOPER', 10000, 1),
-      viewer: int(env, 'RATE_LIMIT_VIEWER', 1000, 1),
-      billing: int(env, 'RATE_LIMIT_BILLING', 1000, 1),
-    },
-    bodyLimitBytes: int(env, 'BODY_LIMIT_BYTES', 10 * 1024 * 1024, 1024),
-    overload: {
-      maxEventLoopDelayMs: int(env, 'OVERLOAD_MAX_EVENT_LOOP_DELAY_MS', 1000, 0),
-      maxHeapUsedBytes: int(env, 'OVERLOAD_MAX_HEAP_BYTES', 0, 0),
-      sampleIntervalMs: int(env, 'OVERLOAD_SAMPLE_INTERVAL_MS', 500, 10, 60000),
-    },
-    requestTimeoutMs: int(env, 'REQUEST_TIMEOUT_MS', 30000, 1000),
-    headersTimeoutMs: int(env, 'HEADERS_TIMEOUT_MS', 10000, 1000),
-    maxBatchSpans: int(env, 'INGEST_MAX_BATCH', 5000, 1, 100000),
-    demoData: bool(env, 'DEMO_DATA', true),
-    slowQueryMs: int(env, 'SLOW_QUERY_MS', 100, 0),
-    ginMergeIntervalMs: int(env, 'GIN_MERGE_INTERVAL_MS', 1000, 0, 3_600_000),
-    metricsRequireAuth: bool(env, 'METRICS_REQUIRE_AUTH', false),
-    cursorSecret: str(env, 'CURSOR_SECRET'),
-  };
-  return deepFreeze(config);
 }
 
-function deepFreeze<T>(o: T): T {
-  if (o && typeof o === 'object') {
-    for (const v of Object.values(o)) deepFreeze(v);
-    Object.freeze(o);
-  }
-  return o;
+export function loadConfig(env: Env = process.env): Config {
+  const config = parseSchema(CONFIG_SCHEMA, env);
+  checkCombinations(config);
+  return config;
+}
+
+/** Development mode: the embedded engine and no JWT secret (a random one per run, readable logs). */
+export function isDevelopmentMode(config: Pick<Config, 'databaseUrl' | 'jwt'>): boolean {
+  return config.databaseUrl === null && config.jwt.secret === null;
 }
 
 /** A config for tests and embedding: defaults plus explicit overrides. */

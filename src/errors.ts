@@ -1,58 +1,239 @@
-// The one registry of error codes. Routes and plugins throw AppError; the
-// error handler turns it (and anything else) into the contract's envelope.
+// The one registry of error codes, in the manner of Fastify's lib/errors.js:
+// each condition a client can act on has its own code, its HTTP status, a
+// one-line "when" (docs/api.md and the OpenAPI document are built from it),
+// its Retry-After policy, and exactly one constructor. Code throws
+// `appError.CODE(...)`; nothing else builds an AppError by hand.
 // Tests assert the code, never the message text.
 
-export const ERROR_STATUS = {
-  BAD_REQUEST: 400,
-  UNAUTHORIZED: 401,
-  FORBIDDEN: 403,
-  NOT_FOUND: 404,
-  REQUEST_TIMEOUT: 408,
-  PAYLOAD_TOO_LARGE: 413,
-  UNSUPPORTED_MEDIA_TYPE: 415,
-  RATE_LIMIT_EXCEEDED: 429,
-  HEADERS_TOO_LARGE: 431,
-  INTERNAL: 500,
-  SERVICE_UNAVAILABLE: 503,
-  QUERY_TIMEOUT: 504,
+/** Pulled out of a user value for an error message: JSON-escaped and cut. */
+interface Detail {
+  path: string;
+}
+
+interface ErrorSpec<A extends unknown[]> {
+  readonly status: number;
+  /** When the error happens; one line for docs/api.md. */
+  readonly when: string;
+  /** Seconds a client should wait before retrying (sent as Retry-After); only on 429/503/504. */
+  readonly retryAfterS?: number;
+  /** False for conditions that are logged but never answered (the request carries on without the part that failed). */
+  readonly surfaced?: false;
+  readonly build: (...args: A) => { message: string; details?: unknown; cause?: unknown; retryAfterS?: number };
+}
+
+/** A registry entry; the builder's parameters become the constructor's. */
+function defineError<A extends unknown[]>(spec: ErrorSpec<A>): ErrorSpec<A> {
+  return spec;
+}
+
+const atPath = (message: string, path: string) => ({ message, details: { path } satisfies Detail });
+
+export const ERRORS = {
+  // 400: the caller can fix the request.
+  BAD_REQUEST: defineError({
+    status: 400,
+    when: 'the body or query string does not match the route schema (wrong type, unknown or repeated parameter), is not valid JSON, or is not valid HTTP',
+    build: (message: string, details?: unknown) => ({ message, details }),
+  }),
+  INVALID_FILTER: defineError({
+    status: 400,
+    when: 'a node of the filter tree is invalid: unknown field or operator, operator not allowed for the type, wrong value type, NOT without exactly one filter, empty AND/OR, empty or oversized IN list, a string, path, depth or node count over its limit',
+    build: (path: string, problem: string) => atPath(`Invalid filter: ${path} ${problem}`, path),
+  }),
+  UNSUPPORTED_REGEX: defineError({
+    status: 400,
+    when: 'a `regex` value is not a valid PostgreSQL regular expression or uses a construct the API refuses (back-references, lookaround, nested quantifiers)',
+    build: (path: string, problem: string) => atPath(`Invalid filter: ${path} is not a valid regular expression: ${problem}`, path),
+  }),
+  INVALID_VALUE: defineError({
+    status: 400,
+    when: 'the database rejected a value as out of range or malformed for its field (SQLSTATE class 22)',
+    build: (cause: unknown) => ({ message: 'A value is out of range or malformed for its field', cause }),
+  }),
+  INVALID_FIELD: defineError({
+    status: 400,
+    when: '`fields` or `sort_by` names a field that does not exist or cannot be used there',
+    build: (path: string, problem: string) => atPath(`${path} ${problem}`, path),
+  }),
+  INVALID_TIME_RANGE: defineError({
+    status: 400,
+    when: '`from` or `to` is neither an ISO 8601 timestamp nor `now-<n><s|m|h|d|w>`',
+    build: (path: string, got: string) => atPath(`${path} must be an ISO 8601 timestamp or now-<n><s|m|h|d|w> (got ${got})`, path),
+  }),
+  INVALID_PARAMETER: defineError({
+    status: 400,
+    when: 'a numeric query parameter (`limit`, `min_duration`, `min_cost`, ...) is out of range or not a number',
+    build: (path: string, problem: string) => atPath(`${path} ${problem}`, path),
+  }),
+  INVALID_CURSOR: defineError({
+    status: 400,
+    when: 'the cursor was not issued by this API, was altered, or belongs to another query (filter, sort, time range or projects changed)',
+    build: (why: string) => atPath(`Invalid cursor: ${why}`, 'cursor'),
+  }),
+  INVALID_BATCH: defineError({
+    status: 400,
+    when: 'an ingest body is neither a JSON array of spans nor `{ "spans": [...] }`, or holds no spans',
+    build: (message: string) => ({ message }),
+  }),
+  INVALID_SPAN: defineError({
+    status: 400,
+    when: 'a span of an ingest batch is invalid (missing or malformed field, text PostgreSQL cannot store); nothing of the batch is stored; `details` lists each problem',
+    build: (message: string, details: unknown) => ({ message, details }),
+  }),
+  INVALID_ENCODING: defineError({
+    status: 400,
+    when: 'a body sent with `Content-Encoding: gzip`, `deflate` or `br` is not valid data of that encoding',
+    build: (encoding: string, why: string) => ({ message: `Request body is not valid ${encoding} data (${why})` }),
+  }),
+  // 401/403/404
+  UNAUTHORIZED: defineError({
+    status: 401,
+    when: 'the bearer token is missing, malformed, expired, or fails verification (signature, algorithm, audience, issuer, claims)',
+    build: (message: string) => ({ message }),
+  }),
+  FORBIDDEN: defineError({
+    status: 403,
+    when: 'the token lacks the permission the route needs, names a project outside its scope, or touches cost fields without `read:costs`',
+    build: (message: string, details?: unknown) => ({ message, details }),
+  }),
+  NOT_FOUND: defineError({
+    status: 404,
+    when: 'the trace does not exist or belongs to another tenant (the two are indistinguishable)',
+    build: (message: string) => ({ message }),
+  }),
+  ROUTE_NOT_FOUND: defineError({
+    status: 404,
+    when: 'no route matches the method and path',
+    build: (method: string, path: string) => ({ message: `Route ${method} ${path} not found` }),
+  }),
+  // 408/413/415/429/431
+  REQUEST_TIMEOUT: defineError({
+    status: 408,
+    when: 'the request (headers and body) did not arrive within `REQUEST_TIMEOUT_MS`',
+    build: () => ({ message: 'The request was not received in time' }),
+  }),
+  PAYLOAD_TOO_LARGE: defineError({
+    status: 413,
+    when: 'the body is over `BODY_LIMIT_BYTES`, measured after decompression',
+    build: (limitBytes?: number) => ({
+      message: limitBytes === undefined ? 'Request body is too large' : `Request body is too large once decompressed (limit ${limitBytes} bytes)`,
+    }),
+  }),
+  BATCH_TOO_LARGE: defineError({
+    status: 413,
+    when: 'an ingest batch holds more than `INGEST_MAX_BATCH` spans',
+    build: (max: number, got: number) => ({ message: `A batch holds at most ${max} spans (got ${got}); split it` }),
+  }),
+  UNSUPPORTED_MEDIA_TYPE: defineError({
+    status: 415,
+    when: 'the body is not JSON, or its `Content-Encoding` is not `gzip`, `deflate`, `br` or `identity`',
+    build: (message: string) => ({ message }),
+  }),
+  RATE_LIMIT_EXCEEDED: defineError({
+    status: 429,
+    when: "the caller used its role's requests per minute; `Retry-After` says when the window resets",
+    // The one code whose wait is not fixed: the seconds until the window resets.
+    build: (limit: number, role: string, resetS: number) => ({
+      message: `Rate limit of ${limit} requests per minute exceeded for role '${role}'`,
+      retryAfterS: resetS,
+    }),
+  }),
+  HEADERS_TOO_LARGE: defineError({
+    status: 431,
+    when: 'the request headers are over Node\'s header size limit',
+    build: () => ({ message: 'Request headers are too large' }),
+  }),
+  // 5xx: not the caller's fault.
+  INTERNAL: defineError({
+    status: 500,
+    when: 'an unexpected fault; the cause is logged with the request id, never sent',
+    build: (cause: unknown) => ({ message: 'Internal error', cause }),
+  }),
+  DATABASE_UNAVAILABLE: defineError({
+    status: 503,
+    when: 'the database cannot be reached, dropped the connection, is shutting down, out of resources, read-only, or aborted the transaction (deadlock, serialization); safe to retry',
+    retryAfterS: 2,
+    build: (cause?: unknown) => ({ message: 'The database is unavailable; retry shortly', cause }),
+  }),
+  DATABASE_BUSY: defineError({
+    status: 503,
+    when: 'every database connection is in use and `DB_MAX_WAITING` requests already wait for one',
+    retryAfterS: 1,
+    build: () => ({ message: 'The database connection pool is exhausted; retry shortly' }),
+  }),
+  DATABASE_NOT_READY: defineError({
+    status: 503,
+    when: 'the service started but its schema migrations have not run yet (the database was down at start)',
+    retryAfterS: 2,
+    build: () => ({ message: 'The database is not ready yet; retry shortly' }),
+  }),
+  OVERLOADED: defineError({
+    status: 503,
+    when: 'event-loop delay or heap use is over its `OVERLOAD_*` threshold; the request was shed before any work',
+    retryAfterS: 2,
+    build: () => ({ message: 'The server is overloaded; retry shortly' }),
+  }),
+  AUTH_KEYS_UNAVAILABLE: defineError({
+    status: 503,
+    when: "the identity provider's JWKS could not be fetched, so no token can be verified",
+    retryAfterS: 5,
+    build: (cause: unknown) => ({ message: 'Token signing keys could not be fetched from the identity provider; retry shortly', cause }),
+  }),
+  QUERY_TIMEOUT: defineError({
+    status: 504,
+    when: 'the query ran past `DB_STATEMENT_TIMEOUT_MS` and was cancelled; narrow the time range or filter',
+    retryAfterS: 1,
+    build: (cause: unknown) => ({ message: 'The query took too long and was cancelled; narrow the time range or filter', cause }),
+  }),
+  CACHE_UNAVAILABLE: defineError({
+    status: 503,
+    when: 'never answered: Redis failed or timed out; logged (and counted) while requests are served from the database',
+    surfaced: false,
+    build: (cause: unknown) => ({ message: 'The cache is unavailable; serving without it', cause }),
+  }),
 } as const;
 
-export type ErrorCode = keyof typeof ERROR_STATUS;
+export type ErrorCode = keyof typeof ERRORS;
 
-export interface AppErrorOptions {
-  details?: unknown;
-  cause?: unknown;
-  /** Seconds; sent as Retry-After. */
-  retryAfterS?: number;
-  /** Override the registry status (QUERY_TIMEOUT may be 503 when the pool, not the query, timed out). */
-  statusCode?: number;
-}
+type Args<C extends ErrorCode> = Parameters<(typeof ERRORS)[C]['build']>;
 
 export class AppError extends Error {
   readonly statusCode: number;
   readonly details: unknown;
   readonly retryAfterS: number | undefined;
 
+  /** Use `appError.CODE(...)`; the registry decides message shape, status and Retry-After. */
   constructor(
     readonly code: ErrorCode,
-    message: string,
-    opts: AppErrorOptions = {},
+    built: { message: string; details?: unknown; cause?: unknown; retryAfterS?: number },
   ) {
-    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    super(built.message, built.cause === undefined ? undefined : { cause: built.cause });
     this.name = 'AppError';
-    this.statusCode = opts.statusCode ?? ERROR_STATUS[code];
-    this.details = opts.details;
-    this.retryAfterS = opts.retryAfterS;
+    const spec: ErrorSpec<never> = ERRORS[code];
+    this.statusCode = spec.status;
+    this.details = built.details;
+    this.retryAfterS = built.retryAfterS ?? spec.retryAfterS;
   }
 }
 
-export const badRequest = (message: string, details?: unknown) => new AppError('BAD_REQUEST', message, { details });
-export const notFound = (message: string) => new AppError('NOT_FOUND', message);
-export const forbidden = (message: string) => new AppError('FORBIDDEN', message);
-export const unauthorized = (message: string) => new AppError('UNAUTHORIZED', message);
-export const unavailable = (message: string, cause?: unknown, retryAfterS = 5) =>
-  new AppError('SERVICE_UNAVAILABLE', message, { cause, retryAfterS });
+/** One constructor per code: `throw appError.INVALID_CURSOR('it was altered')`. */
+export const appError = Object.fromEntries(
+  (Object.keys(ERRORS) as ErrorCode[]).map((code) => [
+    code,
+    (...args: unknown[]) => new AppError(code, (ERRORS[code].build as (...a: unknown[]) => ReturnType<ErrorSpec<never>['build']>)(...args)),
+  ]),
+) as { readonly [C in ErrorCode]: (...args: Args<C>) => AppError };
+
+/** The log fields of a condition that is logged, never answered (CACHE_UNAVAILABLE). */
+export function logFields(e: AppError): { code: ErrorCode; err: string | undefined } {
+  return { code: e.code, err: e.cause instanceof Error ? e.cause.message : undefined };
+}
 
 export function isAppError(e: unknown): e is AppError {
   return e instanceof AppError;
+}
+
+/** Codes a route can answer with a given status (the OpenAPI document declares them per route). */
+export function codesWithStatus(status: number): ErrorCode[] {
+  return (Object.keys(ERRORS) as ErrorCode[]).filter((c) => ERRORS[c].status === status && !('surfaced' in ERRORS[c]));
 }

@@ -39,7 +39,7 @@ export async function runLoad(c: LoadCase, connections: number, durationS: numbe
         headers: { 'content-type': 'application/json', ...c.headers },
         requests: requests as unknown as autocannon.Request[],
       },
-      (err) => (err ? reject(err) : resolve()),
+      (err: Error | null) => (err ? reject(err) : resolve()),
     );
     instance.on('response', (_client, statusCode, _bytes, responseTimeMs) => {
       statuses[statusCode] = (statuses[statusCode] ?? 0) + 1;

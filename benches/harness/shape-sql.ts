@@ -3,7 +3,7 @@
 import { principalFromClaims } from '../../src/auth/tokens.js';
 import type { QueryShape } from '../../src/perf/query-shapes.js';
 import { searchRequestFromBody } from '../../src/query/request.js';
-import { buildPageSql } from '../../src/storage/search.js';
+import { buildPageSql } from '../../src/traces/page-sql.js';
 import type { FloorQuery } from './floor.js';
 
 /** `null` = admin (every project); otherwise a viewer of these projects. */

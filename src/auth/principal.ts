@@ -1,7 +1,7 @@
 // Who is calling, once the token is verified. Every read and write is scoped
 // through this object; nothing else decides tenant access.
-import type { Role } from '../config.js';
-import { forbidden } from '../errors.js';
+import type { Role } from './roles.js';
+import { appError } from '../errors.js';
 
 export type Permission = 'read:traces' | 'write:traces' | 'read:costs' | 'read:metrics';
 export const PERMISSIONS: readonly Permission[] = ['read:traces', 'write:traces', 'read:costs', 'read:metrics'];
@@ -28,7 +28,7 @@ export function hasPermission(p: Principal, perm: Permission): boolean {
 }
 
 export function requirePermission(p: Principal, perm: Permission): void {
-  if (!hasPermission(p, perm)) throw forbidden(`This token lacks the '${perm}' permission`);
+  if (!hasPermission(p, perm)) throw appError.FORBIDDEN(`This token lacks the '${perm}' permission`);
 }
 
 export function canAccessProject(p: Principal, projectId: string): boolean {
@@ -43,7 +43,7 @@ export function canAccessProject(p: Principal, projectId: string): boolean {
 export function projectScope(p: Principal, requested?: readonly string[]): readonly string[] | null {
   if (requested && requested.length > 0) {
     for (const id of requested) {
-      if (!canAccessProject(p, id)) throw forbidden(`No access to project '${id}'`);
+      if (!canAccessProject(p, id)) throw appError.FORBIDDEN(`No access to project '${id}'`);
     }
     return [...new Set(requested)].sort();
   }

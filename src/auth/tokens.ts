@@ -2,8 +2,8 @@
 // Principal. Verification itself lives in verifier.ts.
 import { randomUUID } from 'node:crypto';
 import { SignJWT, type JWTPayload } from 'jose';
-import { ROLES, type Role } from '../config.js';
-import { unauthorized } from '../errors.js';
+import { ROLES, type Role } from './roles.js';
+import { appError } from '../errors.js';
 import { PERMISSIONS, ROLE_PERMISSIONS, type Permission, type Principal } from './principal.js';
 
 export interface MintOptions {
@@ -43,19 +43,19 @@ export interface TokenVerifier {
 export function principalFromClaims(c: JWTPayload): Principal {
   const role = c.role;
   if (typeof role !== 'string' || !(ROLES as readonly string[]).includes(role)) {
-    throw unauthorized(`Token role must be one of ${ROLES.join(', ')}`);
+    throw appError.UNAUTHORIZED(`Token role must be one of ${ROLES.join(', ')}`);
   }
-  if (typeof c.sub !== 'string' || c.sub === '') throw unauthorized('Token has no subject');
+  if (typeof c.sub !== 'string' || c.sub === '') throw appError.UNAUTHORIZED('Token has no subject');
   const projectsClaim = c.projects ?? [];
   if (!Array.isArray(projectsClaim) || !projectsClaim.every((p) => typeof p === 'string' && p.length > 0 && p.length <= 128)) {
-    throw unauthorized('Token projects claim must be a list of project ids');
+    throw appError.UNAUTHORIZED('Token projects claim must be a list of project ids');
   }
   const extra = c.permissions ?? [];
   if (!Array.isArray(extra) || !extra.every((p) => typeof p === 'string')) {
-    throw unauthorized('Token permissions claim must be a list of strings');
+    throw appError.UNAUTHORIZED('Token permissions claim must be a list of strings');
   }
   const perms = new Set<Permission>(ROLE_PERMISSIONS[role as Role]);
-  for (const p of extra as string[]) {
+  for (const p of extra) {
     if (p === '*') PERMISSIONS.forEach((x) => perms.add(x));
     else if ((PERMISSIONS as readonly string[]).includes(p)) perms.add(p as Permission);
   }

@@ -10,7 +10,7 @@ import type { KeyObject } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import { ConfigError, type Config } from '../config.js';
-import { unauthorized } from '../errors.js';
+import { appError } from '../errors.js';
 import { loadPublicKey } from './public-key.js';
 import type { Principal } from './principal.js';
 import { principalFromClaims, type TokenVerifier } from './tokens.js';
@@ -66,9 +66,9 @@ function headerAlg(token: string): string {
   try {
     header = decodeProtectedHeader(token);
   } catch {
-    throw unauthorized('Token is malformed or cannot be verified');
+    throw appError.UNAUTHORIZED('Token is malformed or cannot be verified');
   }
-  if (typeof header.alg !== 'string') throw unauthorized('Token header has no algorithm');
+  if (typeof header.alg !== 'string') throw appError.UNAUTHORIZED('Token header has no algorithm');
   return header.alg;
 }
 
@@ -125,7 +125,7 @@ function createUncachedVerifier(config: Config, devSecret?: string): { verify(to
     async verify(token) {
       const alg = headerAlg(token);
       const candidates = sources.filter((s) => (s.algs as readonly string[]).includes(alg));
-      if (candidates.length === 0) throw unauthorized(`Token algorithm is not accepted (accepted: ${accepted.join(', ')})`);
+      if (candidates.length === 0) throw appError.UNAUTHORIZED(`Token algorithm is not accepted (accepted: ${accepted.join(', ')})`);
       let lastError: unknown;
       for (const source of candidates) {
         let payload;

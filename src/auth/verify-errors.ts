@@ -1,7 +1,9 @@
 // Maps what jose throws while verifying a token onto the error registry.
 // Everything the caller can fix is a 401; a key set we cannot fetch is our
 // (or the identity provider's) fault, so it is a 503 the client may retry.
-import { AppError, isAppError, unauthorized, unavailable } from '../errors.js';
+import { AppError, appError, isAppError } from '../errors.js';
+
+const unauthorized = appError.UNAUTHORIZED;
 
 /** Thrown by the JWKS key getter when the key set itself could not be loaded. */
 export class KeySetUnavailable extends Error {
@@ -31,7 +33,7 @@ const CLAIM_MESSAGES: Record<string, string> = {
 export function toAuthError(err: unknown): AppError {
   if (isAppError(err)) return err;
   if (err instanceof KeySetUnavailable) {
-    return unavailable('Token signing keys could not be fetched from the identity provider; retry shortly', err.cause);
+    return appError.AUTH_KEYS_UNAVAILABLE(err.cause);
   }
   switch (joseCode(err)) {
     case 'ERR_JWT_EXPIRED':

@@ -2,6 +2,7 @@
 // timeout and a circuit breaker. Every call either answers within timeoutMs
 // or fails; while the circuit is open it fails at once without touching
 // Redis. Callers treat a failure as "no cache", never as a request error.
+import { appError, logFields } from '../errors.js';
 import { Redis } from 'ioredis';
 import { CircuitBreaker, type BreakerState } from './circuit-breaker.js';
 import type { CacheLogger } from './store.js';
@@ -50,7 +51,7 @@ export class GuardedRedis {
       cooldownMs: opts.breakerCooldownMs,
       onStateChange: (state: BreakerState, previous: BreakerState) => {
         redisCircuitOpen.set(state === 'open' ? 1 : 0);
-        if (state === 'open' && previous === 'closed') opts.log.warn({ state }, 'redis unavailable: circuit opened, serving without it');
+        if (state === 'open' && previous === 'closed') opts.log.warn({ ...logFields(appError.CACHE_UNAVAILABLE(undefined)), state }, 'redis unavailable: circuit opened, serving without it');
         if (state === 'closed') opts.log.info({ state }, 'redis is back: circuit closed');
       },
     });

@@ -1,6 +1,7 @@
 // The read-through result cache routes use: memory tier, then Redis (when
 // configured), then the computation, with identical concurrent misses
 // collapsed into one. A failing or slow Redis only ever turns into a miss.
+import { appError, logFields } from '../errors.js';
 import type { Principal } from '../auth/principal.js';
 import type { Config } from '../config.js';
 import { cacheKey, type CacheRequest } from './key.js';
@@ -77,7 +78,7 @@ export class ResultCache {
       return hit;
     } catch (err) {
       cacheRequests.inc({ tier: store.tier, result: 'error' });
-      this.opts.log.debug({ err: (err as Error).message }, 'cache read skipped');
+      this.opts.log.debug(logFields(appError.CACHE_UNAVAILABLE(err)), 'cache read skipped');
       return null;
     }
   }
@@ -87,7 +88,7 @@ export class ResultCache {
     try {
       await this.opts.shared?.set(key, text, ttlMs);
     } catch (err) {
-      this.opts.log.debug({ err: (err as Error).message }, 'cache write skipped');
+      this.opts.log.debug(logFields(appError.CACHE_UNAVAILABLE(err)), 'cache write skipped');
     }
   }
 }

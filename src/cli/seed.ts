@@ -3,9 +3,14 @@ import { loadConfig } from '../config.js';
 import { migrate } from '../storage/migrate.js';
 import { openAdminDriver } from '../storage/open.js';
 import { SeedConflictError, seedDatabase } from '../seed/seed-database.js';
+import { DEMO, loadDemoData } from '../seed/demo.js';
 import { parseFlags, UsageError } from './args.js';
 
 const HELP = `usage: tracelens seed --rows N [--projects K] [--days D] [--seed S] [--batch B] [--jobs J] [--end ISO] [--insert]
+       tracelens seed --demo
+
+  --demo         load the 2,000-span demo data set (what a first embedded run
+                 starts with) into the configured database, empty or not
 
   --rows N       spans to write (required)
   --projects K   projects to spread them over (default 3)
@@ -42,10 +47,16 @@ export async function seedCommand(argv: string[]): Promise<void> {
     jobs: { type: 'string' },
     end: { type: 'string' },
     insert: { type: 'boolean' },
+    demo: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   });
   if (flags.help) {
     process.stdout.write(HELP);
+    return;
+  }
+  if (flags.demo === true) {
+    if (flags.rows !== undefined) throw new UsageError(`--demo loads a fixed data set; it takes no --rows\n\n${HELP}`);
+    await seedDemo();
     return;
   }
   if (flags.rows === undefined) throw new UsageError(`--rows is required\n\n${HELP}`);
@@ -87,6 +98,18 @@ export async function seedCommand(argv: string[]): Promise<void> {
   } catch (err) {
     if (err instanceof SeedConflictError) throw new UsageError(`seed: ${err.message}`);
     throw err;
+  } finally {
+    await driver.close();
+  }
+}
+
+/** The explicit way to put the demo data set into a DATABASE_URL database (serve never does). */
+async function seedDemo(): Promise<void> {
+  const driver = await openAdminDriver(loadConfig());
+  try {
+    await migrate(driver);
+    const inserted = await loadDemoData(driver);
+    process.stdout.write(`seeded ${inserted.toLocaleString('en-US')} new of ${DEMO.rows.toLocaleString('en-US')} demo spans (${DEMO.projects} projects, ${DEMO.days} days)\n`);
   } finally {
     await driver.close();
   }

@@ -3,7 +3,7 @@ import { buildApp } from '../app.js';
 import { randomBytes } from 'node:crypto';
 import { createVerifier } from '../auth/verifier.js';
 import { mintToken } from '../auth/tokens.js';
-import { loadConfig } from '../config.js';
+import { isDevelopmentMode, loadConfig, type Config } from '../config.js';
 import { openAdminDriver, openDrivers } from '../storage/open.js';
 import { GinPendingMerger } from '../storage/gin-merger.js';
 import { SchemaGate } from '../storage/schema-gate.js';
@@ -11,6 +11,18 @@ import { createQueryMonitor } from '../storage/observe.js';
 import { loadDemoDataIfEmpty } from '../seed/demo.js';
 
 const SHUTDOWN_GRACE_MS = 25_000;
+
+/**
+ * Development mode reads like a tool: one coloured line per event (pino-pretty,
+ * in pino's worker thread). Anything else logs JSON lines for a log shipper.
+ */
+function loggerOptions(config: Config): object {
+  if (!isDevelopmentMode(config)) return { level: config.logLevel };
+  return {
+    level: config.logLevel,
+    transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname', singleLine: true } },
+  };
+}
 
 export async function serveCommand(): Promise<void> {
   const config = loadConfig();
@@ -20,9 +32,8 @@ export async function serveCommand(): Promise<void> {
   // Development mode: embedded engine and no key configured. A fresh secret per
   // run means tokens from an earlier run stop working, which is what we want
   // for a throw-away local setup.
-  const devSecret = config.jwt.secret === null && config.databaseUrl === null ? randomBytes(48).toString('base64url') : undefined;
-  const app = await buildApp({ config, driver, reader, schemaGate, verifier: createVerifier(config, devSecret) });
-  monitor.useLogger(app.log);
+  const devSecret = isDevelopmentMode(config) ? randomBytes(48).toString('base64url') : undefined;
+  const app = await buildApp({ config, driver, reader, schemaGate, verifier: createVerifier(config, devSecret), logger: loggerOptions(config) });
   await app.listen({ port: config.port, host: config.host });
   // Not awaited before listening: a database that is down at start must not
   // keep the process from serving /health and honest 503s meanwhile.
@@ -40,6 +51,10 @@ export async function serveCommand(): Promise<void> {
   const mergeDb = config.ginMergeIntervalMs > 0 ? await openAdminDriver(config, 0, driver) : null;
   const merger = mergeDb ? new GinPendingMerger(mergeDb, config.ginMergeIntervalMs, app.log) : null;
   merger?.start();
+  // The slow-query log starts once start-up work is done: the demo load's
+  // multi-row inserts are slow by design, and warning about them told a new
+  // user that something was wrong when nothing was.
+  void startup.then(() => monitor.useLogger(app.log));
   // The embedded engine cannot be "down": wait, so the printed curl finds data.
   if (config.databaseUrl === null) await startup;
   else await Promise.race([startup, new Promise((r) => setTimeout(r, 5000).unref())]);

@@ -1,6 +1,7 @@
 // tracelens token: mints an HS256 token signed with JWT_SECRET, for scripts,
 // tests and operators. Tokens for RS256/ES256 come from the identity provider.
-import { ConfigError, ROLES, loadConfig, type Role } from '../config.js';
+import { ROLES, type Role } from '../auth/roles.js';
+import { ConfigError, loadConfig } from '../config.js';
 import { PERMISSIONS, type Permission } from '../auth/principal.js';
 import { mintToken, type MintOptions } from '../auth/tokens.js';
 import { UsageError, parseFlags } from './args.js';

@@ -19,7 +19,7 @@ import { searchRequestFromBody } from '../query/request.js';
 import { resolveTimeBound } from '../query/time.js';
 import { TABLE } from '../query/fields.js';
 import { ROLE_PERMISSIONS, type Principal } from '../auth/principal.js';
-import { buildPageSql } from '../storage/search.js';
+import { buildPageSql } from '../traces/page-sql.js';
 import { ADMIN, type CheckFamily, type CheckResult, type DoctorContext } from './check.js';
 import { expectedIndexes } from './expected-indexes.js';
 import { describePlan, rootPlan, scanNodes } from './plan-tree.js';

@@ -4,18 +4,17 @@
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
-import { ERROR_STATUS, type ErrorCode } from '../errors.js';
+import { appError, type AppError } from '../errors.js';
 
-function classify(code: string | undefined): { code: ErrorCode; message: string } {
-  if (code === 'HPE_HEADER_OVERFLOW') return { code: 'HEADERS_TOO_LARGE', message: 'Request headers are too large' };
-  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return { code: 'REQUEST_TIMEOUT', message: 'The request was not received in time' };
-  return { code: 'BAD_REQUEST', message: 'Malformed HTTP request' };
+function classify(code: string | undefined): AppError {
+  if (code === 'HPE_HEADER_OVERFLOW') return appError.HEADERS_TOO_LARGE();
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return appError.REQUEST_TIMEOUT();
+  return appError.BAD_REQUEST('Malformed HTTP request');
 }
 
 export function clientErrorHandler(err: Error & { code?: string }, socket: Socket): void {
   if (err.code === 'ECONNRESET' || socket.destroyed) return;
-  const { code, message } = classify(err.code);
-  const status = ERROR_STATUS[code];
+  const { code, message, statusCode: status } = classify(err.code);
   const requestId = randomUUID();
   const body = JSON.stringify({ error: { code, message }, meta: { timestamp: new Date().toISOString(), request_id: requestId } });
   if (socket.writable) {

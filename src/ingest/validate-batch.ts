@@ -2,10 +2,12 @@
 // batch. Nothing is written unless every span is valid and writable by the
 // caller: a batch is accepted or rejected as a unit (docs/ingest.md).
 import { canAccessProject, type Principal } from '../auth/principal.js';
-import { AppError } from '../errors.js';
+import { AppError, appError } from '../errors.js';
 import type { SpanRecord } from '../storage/span-record.js';
 import { FieldErrors } from './field-errors.js';
 import { validateSpan, type SpanDraft } from './validate-span.js';
+
+const NOT_A_BATCH = 'Body must be a JSON array of spans or an object { "spans": [...] }';
 
 /** The spans array of either accepted body shape. */
 export function spansOf(body: unknown, maxBatch: number): unknown[] {
@@ -13,14 +15,14 @@ export function spansOf(body: unknown, maxBatch: number): unknown[] {
   if (body !== null && typeof body === 'object' && !Array.isArray(body)) {
     const keys = Object.keys(body);
     if (keys.length !== 1 || keys[0] !== 'spans') {
-      throw new AppError('BAD_REQUEST', 'Body must be a JSON array of spans or an object { "spans": [...] }');
+      throw appError.INVALID_BATCH(NOT_A_BATCH);
     }
     spans = (body as { spans: unknown }).spans;
   }
-  if (!Array.isArray(spans)) throw new AppError('BAD_REQUEST', 'Body must be a JSON array of spans or an object { "spans": [...] }');
-  if (spans.length === 0) throw new AppError('BAD_REQUEST', 'The batch holds no spans');
+  if (!Array.isArray(spans)) throw appError.INVALID_BATCH(NOT_A_BATCH);
+  if (spans.length === 0) throw appError.INVALID_BATCH('The batch holds no spans');
   if (spans.length > maxBatch) {
-    throw new AppError('PAYLOAD_TOO_LARGE', `A batch holds at most ${maxBatch} spans (got ${spans.length}); split it`);
+    throw appError.BATCH_TOO_LARGE(maxBatch, spans.length);
   }
   return spans;
 }
@@ -30,9 +32,7 @@ function invalid(errors: FieldErrors): AppError {
   // Once the list is full validation stops, so the count is a lower bound.
   const others = errors.count - 1;
   const more = errors.full ? ' (and more problems)' : others > 0 ? ` (and ${others} more problem${others > 1 ? 's' : ''})` : '';
-  return new AppError('BAD_REQUEST', `Invalid span: ${first.path} ${first.message}${more}; nothing was stored`, {
-    details: errors.problems,
-  });
+  return appError.INVALID_SPAN(`Invalid span: ${first.path} ${first.message}${more}; nothing was stored`, errors.problems);
 }
 
 /**
@@ -55,7 +55,7 @@ function resolveProjects(drafts: SpanDraft[], principal: Principal): SpanRecord[
   if (errors.count > 0) throw invalid(errors);
   if (denied.count > 0) {
     const first = denied.problems[0]!;
-    throw new AppError('FORBIDDEN', `${first.path}: ${first.message}; nothing was stored`, { details: denied.problems });
+    throw appError.FORBIDDEN(`${first.path}: ${first.message}; nothing was stored`, denied.problems);
   }
   return drafts as SpanRecord[];
 }

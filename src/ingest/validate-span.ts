@@ -129,9 +129,9 @@ const RFC3339_RE = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.\d{
 function isRfc3339(s: string): boolean {
   const m = RFC3339_RE.exec(s);
   if (!m) return false;
-  const [y, mo, d, h, mi, sec, oh, om] = m.slice(1).map((x) => (x === undefined ? 0 : Number(x))) as number[];
+  const [y, mo, d, h, mi, sec, oh, om] = m.slice(1).map((x): number => (x === undefined ? 0 : Number(x)));
   if (y! < 1 || mo! < 1 || mo! > 12 || d! < 1 || h! > 23 || mi! > 59 || sec! > 59 || oh! > 15 || om! > 59) return false;
-  return d! <= new Date(Date.UTC(y!, mo!, 0)).getUTCDate();
+  return d! <= new Date(Date.UTC(y!, mo, 0)).getUTCDate();
 }
 
 /** Sum of the parts that are present; null when neither is. */

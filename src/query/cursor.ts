@@ -4,7 +4,7 @@
 // now-1h keep naming the same result set on every page). Any change to the
 // token, or its reuse with another filter, sort, range or tenant, is a 400.
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { badRequest } from '../errors.js';
+import { appError } from '../errors.js';
 
 export interface CursorPayload {
   /** Hash of the canonical query (see queryHash). */
@@ -33,7 +33,7 @@ export function encodeCursor(key: Uint8Array, p: CursorPayload): string {
   return `${body}.${mac(key, body).toString('base64url')}`;
 }
 
-const invalidCursor = (why: string) => badRequest(`Invalid cursor: ${why}`, { path: 'cursor' });
+const invalidCursor = appError.INVALID_CURSOR;
 
 export function decodeCursor(key: Uint8Array, token: string, expectedHash: string): CursorPayload {
   if (token.length > MAX_CURSOR_LENGTH || !/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(token)) {
@@ -61,7 +61,7 @@ export function decodeCursor(key: Uint8Array, token: string, expectedHash: strin
   if (p.h !== expectedHash) {
     throw invalidCursor('it belongs to a different query (filter, sort, time range or projects changed)');
   }
-  return { h: p.h, k: p.k as CursorPayload['k'], i: p.i, f: p.f as string | null, t: p.t as string | null };
+  return { h: p.h, k: p.k, i: p.i, f: p.f as string | null, t: p.t as string | null };
 }
 
 /**

@@ -2,7 +2,7 @@
 // what the executor runs, and what the cursor binding and the cache key hash.
 // POST /traces/search and GET /traces build it here and nowhere else.
 import { hasPermission, projectScope, requirePermission, type Principal } from '../auth/principal.js';
-import { badRequest, forbidden } from '../errors.js';
+import { appError } from '../errors.js';
 import type { FilterNode, Scalar } from './ast.js';
 import { FIELDS, SORT_FIELDS, lookupField, type FieldDef } from './fields.js';
 import { normalize } from './normalize.js';
@@ -91,7 +91,7 @@ export function searchRequestFromQuery(q: ListQuery, principal: Principal): Sear
   let limit = DEFAULT_LIMIT;
   if (q.limit !== undefined) {
     limit = /^\d{1,4}$/.test(q.limit) ? Number(q.limit) : 0;
-    if (limit < 1 || limit > MAX_LIMIT) throw badRequest(`query.limit must be an integer from 1 to ${MAX_LIMIT}`, { path: 'query.limit' });
+    if (limit < 1 || limit > MAX_LIMIT) throw appError.INVALID_PARAMETER('query.limit', `must be an integer from 1 to ${MAX_LIMIT}`);
   }
   const wire = leaves.length === 0 ? null : { operator: 'AND', filters: leaves };
   return authorize(
@@ -111,21 +111,21 @@ export function searchRequestFromQuery(q: ListQuery, principal: Principal): Sear
 
 function numberParam(raw: string, param: string, type: 'integer' | 'decimal'): number {
   const ok = type === 'integer' ? /^\d{1,15}$/.test(raw) : /^\d{1,15}(\.\d{1,10})?$/.test(raw);
-  if (!ok) throw badRequest(`query.${param} must be a non-negative ${type === 'integer' ? 'integer' : 'decimal number'}`, { path: `query.${param}` });
+  if (!ok) throw appError.INVALID_PARAMETER(`query.${param}`, `must be a non-negative ${type === 'integer' ? 'integer' : 'decimal number'}`);
   return Number(raw);
 }
 
 function sortField(name: string | undefined, path: string): FieldDef {
   if (name === undefined) return lookupField('ts')!;
   const f = SORT_FIELDS.find((s) => s.name === name);
-  if (!f) throw badRequest(`${path} must be one of ${SORT_FIELDS.map((s) => s.name).join(', ')} (got ${echo(name)})`, { path });
+  if (!f) throw appError.INVALID_FIELD(path, `must be one of ${SORT_FIELDS.map((s) => s.name).join(', ')} (got ${echo(name)})`);
   return f;
 }
 
 function timeBound(raw: string | null | undefined, path: string): string | null {
   if (raw === undefined || raw === null) return null;
   const bound = parseTimeBound(raw);
-  if (bound === null) throw badRequest(`${path} must be an ISO 8601 timestamp or now-<n><s|m|h|d|w> (got ${echo(raw)})`, { path });
+  if (bound === null) throw appError.INVALID_TIME_RANGE(path, echo(raw));
   return bound;
 }
 
@@ -135,8 +135,8 @@ function outputFields(requested: readonly string[] | undefined, principal: Princ
   const wanted = new Set<string>();
   requested.forEach((name, i) => {
     const f = lookupField(name);
-    if (!f) throw badRequest(`fields[${i}] is not a known field: ${echo(name)}`, { path: `fields[${i}]` });
-    if (f.cost && !canReadCosts) throw forbidden(`Field '${f.name}' needs the 'read:costs' permission`);
+    if (!f) throw appError.INVALID_FIELD(`fields[${i}]`, `is not a known field: ${echo(name)}`);
+    if (f.cost && !canReadCosts) throw appError.FORBIDDEN(`Field '${f.name}' needs the 'read:costs' permission`);
     wanted.add(f.name);
   });
   return FIELDS.filter((f) => wanted.has(f.name));
@@ -145,13 +145,13 @@ function outputFields(requested: readonly string[] | undefined, principal: Princ
 /** Filtering or sorting on a cost reveals it as surely as returning it. */
 function authorize(req: SearchRequest, principal: Principal): SearchRequest {
   if (hasPermission(principal, 'read:costs')) return req;
-  if (req.sort.field.cost) throw forbidden(`Sorting by '${req.sort.field.name}' needs the 'read:costs' permission`);
+  if (req.sort.field.cost) throw appError.FORBIDDEN(`Sorting by '${req.sort.field.name}' needs the 'read:costs' permission`);
   const stack: FilterNode[] = req.filter ? [req.filter] : [];
   while (stack.length) {
     const n = stack.pop()!;
     if (n.kind === 'predicate') {
       if (n.target.kind === 'column' && n.target.field.cost) {
-        throw forbidden(`Filtering on '${n.target.field.name}' needs the 'read:costs' permission`);
+        throw appError.FORBIDDEN(`Filtering on '${n.target.field.name}' needs the 'read:costs' permission`);
       }
     } else if (n.kind === 'not') stack.push(n.child);
     else stack.push(...n.children);

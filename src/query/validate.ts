@@ -2,7 +2,7 @@
 // node (`filter.filters[2].value`). Size limits are checked by an iterative
 // walk first, so a 10,000-deep NOT chain is rejected without recursing into it;
 // the recursive build below only ever sees trees within the depth limit.
-import { badRequest } from '../errors.js';
+import { appError } from '../errors.js';
 import type { FilterNode, Scalar, Target, Value } from './ast.js';
 import { parseAttributePath } from './attribute-path.js';
 import {
@@ -23,7 +23,7 @@ const LEAF_KEYS = new Set(['field', 'operator', 'value']);
 const LOGICAL_KEYS = new Set(['operator', 'filters']);
 
 export function invalid(path: string, problem: string): never {
-  throw badRequest(`Invalid filter: ${path} ${problem}`, { path });
+  throw appError.INVALID_FILTER(path, problem);
 }
 
 type Obj = Record<string, unknown>;
@@ -217,7 +217,7 @@ function checkValue(type: TargetType, op: Operator, v: unknown, path: string): V
     if (typeof v !== 'string' || v === '') invalid(path, 'must be a non-empty regular expression');
     checkString(v, path, LIMITS.maxRegex);
     const problem = checkRegex(v);
-    if (problem) invalid(path, `is not a valid regular expression: ${problem}`);
+    if (problem) throw appError.UNSUPPORTED_REGEX(path, problem);
     return v;
   }
   if (op === 'contains' || op === 'not_contains' || op === 'starts_with' || op === 'ends_with') {

@@ -1,66 +1,76 @@
-// Maps database and connection failures into the error registry. SQL text and
-// parameters never travel into the AppError message: only a stable summary.
-import { AppError } from '../errors.js';
+// Maps database and connection failures into the error registry by their
+// SQLSTATE (pg.DatabaseError's `code`, and the same field on PGlite's errors),
+// never by message text. SQL text and parameters never travel into the
+// AppError message: only a stable summary, with the original as `cause`.
+import pg from 'pg';
+import { AppError, appError } from '../errors.js';
 
-interface PgLikeError {
-  code?: string;
-  message?: string;
+/** A SQLSTATE: five digits or upper-case letters, sent by the server with every error it raises. */
+const SQLSTATE = /^[0-9A-Z]{5}$/;
+
+/** The SQLSTATE of an error the server raised, or null (a client-side or connection failure). */
+export function sqlState(err: unknown): string | null {
+  if (err instanceof pg.DatabaseError) return err.code ?? null;
+  // PGlite raises its own DatabaseError class with the same fields.
+  const e = err as { code?: unknown; severity?: unknown } | null;
+  if (e && typeof e.severity === 'string' && typeof e.code === 'string' && SQLSTATE.test(e.code)) return e.code;
+  return null;
 }
 
-const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'EAI_AGAIN']);
+/** Node's system error codes (ECONNRESET, ECONNREFUSED, ETIMEDOUT, ...): the server was not reached or went away. */
+const ERRNO = /^E[A-Z]+$/;
 
-/** What node-postgres says (with no SQLSTATE) when the connection itself broke. */
-const BROKEN_CONNECTION_MESSAGE = /Connection terminated|connection ended|Query read timeout|not queryable/i;
-/** Pool and connect failures: the server was never reached. */
-const UNREACHED_MESSAGE = /timeout exceeded when trying to connect|^timeout expired$|Client has encountered a connection error|Cannot use a pool after calling end/i;
+function isSocketError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && ERRNO.test(code);
+}
 
-/** The connection is unusable after this error: the client must be destroyed, not reused. */
+/**
+ * SQLSTATE classes after which the client did nothing wrong and may retry:
+ * 08 connection, 53 insufficient resources, 57P shutdown, 58 system/I-O,
+ * 40001/40P01 serialization and deadlock, 55P03 lock timeout, 25006 a
+ * read-only server (a primary URL pointing at a standby after failover).
+ * These were once 500s, which exporters never retry, so acknowledged-nothing
+ * batches were dropped for good.
+ */
+function isTransient(state: string): boolean {
+  return (
+    state.startsWith('08') ||
+    state.startsWith('53') ||
+    state.startsWith('57P') ||
+    state.startsWith('58') ||
+    state === '40001' ||
+    state === '40P01' ||
+    state === '55P03' ||
+    state === '25006'
+  );
+}
+
+/**
+ * The connection is unusable after this error: the client must be destroyed,
+ * not reused. node-postgres reports a broken or unreachable connection (ended,
+ * query read timeout, connect timeout) as an Error with neither a SQLSTATE nor
+ * an errno; a programming error is a TypeError or RangeError.
+ */
 export function isConnectionFailure(err: unknown): boolean {
-  const code = (err as { code?: string })?.code ?? '';
-  const msg = (err as Error)?.message ?? '';
-  return code.startsWith('08') || code.startsWith('57P') || /^E[A-Z]+$/.test(code) || BROKEN_CONNECTION_MESSAGE.test(msg);
+  const state = sqlState(err);
+  if (state !== null) return state.startsWith('08') || state.startsWith('57P');
+  return isSocketError(err) || isDriverFailure(err);
+}
+
+function isDriverFailure(err: unknown): boolean {
+  return err instanceof Error && !(err instanceof TypeError || err instanceof RangeError || err instanceof AppError) && (err as { code?: unknown }).code === undefined;
 }
 
 export function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
-  const e = (err ?? {}) as PgLikeError;
-  const code = typeof e.code === 'string' ? e.code : '';
-  const msg = typeof e.message === 'string' ? e.message : '';
-
+  const state = sqlState(err);
+  if (state === null) return isSocketError(err) || isDriverFailure(err) ? appError.DATABASE_UNAVAILABLE(err) : appError.INTERNAL(err);
   // 57014: canceled by statement_timeout (or by our own cancel on client abort).
-  if (code === '57014') {
-    return new AppError('QUERY_TIMEOUT', 'The query took too long and was cancelled; narrow the time range or filter', {
-      cause: err,
-      retryAfterS: 1,
-    });
-  }
-  // Class 08 (connection), 53 (insufficient resources), 57P0x (shutdown), 40001/40P01
-  // (serialization, deadlock): the client did nothing wrong and may retry.
-  // Also 55P03 (lock_timeout), class 58 (system/I-O errors) and 25006 (a
-  // read-only server, e.g. a primary URL pointing at a standby after failover):
-  // these were 500s, which exporters never retry, so acknowledged-nothing
-  // batches were dropped for good.
-  if (
-    code.startsWith('08') ||
-    code.startsWith('53') ||
-    code.startsWith('57P') ||
-    code.startsWith('58') ||
-    code === '40001' ||
-    code === '40P01' ||
-    code === '55P03' ||
-    code === '25006' ||
-    CONNECTION_CODES.has(code) ||
-    BROKEN_CONNECTION_MESSAGE.test(msg) ||
-    UNREACHED_MESSAGE.test(msg)
-  ) {
-    return new AppError('SERVICE_UNAVAILABLE', 'The database is unavailable; retry shortly', { cause: err, retryAfterS: 5 });
-  }
-  // Invalid regular expression (2201B) and other data exceptions come from user values.
-  if (code === '2201B') {
-    return new AppError('BAD_REQUEST', 'Invalid regular expression', { cause: err });
-  }
-  if (code.startsWith('22')) {
-    return new AppError('BAD_REQUEST', 'A value is out of range or malformed for its field', { cause: err });
-  }
-  return new AppError('INTERNAL', 'Internal error', { cause: err });
+  if (state === '57014') return appError.QUERY_TIMEOUT(err);
+  if (isTransient(state)) return appError.DATABASE_UNAVAILABLE(err);
+  // Data exceptions come from user values; 2201B is an invalid regular expression.
+  if (state === '2201B') return appError.UNSUPPORTED_REGEX('filter', 'PostgreSQL rejected it');
+  if (state.startsWith('22')) return appError.INVALID_VALUE(err);
+  return appError.INTERNAL(err);
 }

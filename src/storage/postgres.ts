@@ -4,7 +4,7 @@
 // stalled connections, and a short fail-fast window after a connection failure.
 import pg from 'pg';
 import type { Config } from '../config.js';
-import { AppError } from '../errors.js';
+import { appError, type AppError } from '../errors.js';
 import { withTimeout } from '../with-timeout.js';
 import { isConnectionFailure, toAppError } from './db-errors.js';
 import type { Driver, PoolStats, QueryObserver, QueryOptions, QueryResult, Tx } from './driver.js';
@@ -51,8 +51,11 @@ export class PostgresDriver implements Driver {
       }
     }
     const st = opts.pool.statementTimeoutMs;
-    this.pool = new pg.Pool({
+    const config: pg.PoolConfig = {
       connectionString: opts.url,
+      // The rule misreads this cast: without it BoundedClient's required-argument
+      // constructor does not fit PoolConfig's `new () => ClientBase` (tsc fails).
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion
       Client: BoundedClient as unknown as typeof pg.Client,
       max: opts.pool.poolMax,
       min: opts.pool.poolMin,
@@ -65,7 +68,8 @@ export class PostgresDriver implements Driver {
       query_timeout: st > 0 ? st + CLIENT_TIMEOUT_MARGIN_MS : undefined,
       application_name: opts.applicationName ?? 'tracelens',
       keepAlive: true,
-    } as pg.PoolConfig);
+    };
+    this.pool = new pg.Pool(config);
     // An idle client whose server went away emits 'error' on the pool; without a
     // listener Node would crash the process. The pool drops the client itself.
     this.pool.on('error', () => this.noteConnectionFailure());
@@ -76,7 +80,7 @@ export class PostgresDriver implements Driver {
     // Without this, requests already queued in the pool would each wait for a
     // free slot and then for their own connect timeout against the dead server:
     // under load, far longer than the acquire timeout, one slot at a time.
-    const err = new AppError('SERVICE_UNAVAILABLE', 'The database is unavailable; retry shortly', { retryAfterS: 1 });
+    const err = appError.DATABASE_UNAVAILABLE();
     for (const giveUp of this.waiters) giveUp(err);
     this.waiters.clear();
   }
@@ -84,10 +88,10 @@ export class PostgresDriver implements Driver {
   /** Acquires a client, or fails fast with a 503 when the database is known down or the queue is full. */
   private async acquire(): Promise<pg.PoolClient> {
     if (Date.now() < this.failFastUntil) {
-      throw new AppError('SERVICE_UNAVAILABLE', 'The database is unavailable; retry shortly', { retryAfterS: 1 });
+      throw appError.DATABASE_UNAVAILABLE();
     }
     if (this.pool.idleCount === 0 && this.pool.totalCount >= this.pool.options.max && this.pool.waitingCount >= this.maxWaiting) {
-      throw new AppError('SERVICE_UNAVAILABLE', 'The database connection pool is exhausted; retry shortly', { retryAfterS: 1 });
+      throw appError.DATABASE_BUSY();
     }
     const pending = this.pool.connect();
     return new Promise<pg.PoolClient>((resolve, reject) => {
@@ -108,7 +112,7 @@ export class PostgresDriver implements Driver {
           reject(appErr);
           // The acquire timeout means a busy pool, not a dead server: others keep waiting.
           const queueTimeout = /timeout exceeded when trying to connect/.test((err as Error)?.message ?? '');
-          if (appErr.code === 'SERVICE_UNAVAILABLE' && !queueTimeout) this.noteConnectionFailure();
+          if (appErr.code === 'DATABASE_UNAVAILABLE' && !queueTimeout) this.noteConnectionFailure();
         },
       );
     });

@@ -66,7 +66,7 @@ export function promqlMetricNames(expr: string): Set<string> {
   const names = new Set<string>();
   for (const m of stripped.matchAll(/([a-zA-Z_:][a-zA-Z0-9_:]*)(\s*\()?/g)) {
     const [, word, call] = m;
-    const start = m.index!;
+    const start = m.index;
     if (call) continue; // function call
     if (start > 0 && /[0-9.]/.test(stripped[start - 1]!)) continue; // tail of a number like 1e3
     if (PROMQL_KEYWORDS.has(word!.toLowerCase())) continue;

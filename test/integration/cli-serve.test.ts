@@ -23,13 +23,14 @@ describe('tracelens serve', () => {
     expect(run.stderr()).toMatch(/PORT/);
   });
 
-  it('serves the embedded engine with no configuration and prints a working curl', async () => {
+  it('serves the embedded engine with no configuration and prints a working curl', { timeout: 180_000 }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tracelens-serve-'));
     dirs.push(dir);
     const port = String(20000 + Math.floor(Math.random() * 20000));
-    const run = runCli(['serve'], { DATA_DIR: dir, PORT: port, HOST: '127.0.0.1', LOG_LEVEL: 'warn' });
+    // SLOW_QUERY_MS=1: any query of the demo load would be logged if the slow log were on during start-up.
+    const run = runCli(['serve'], { DATA_DIR: dir, PORT: port, HOST: '127.0.0.1', LOG_LEVEL: 'info', SLOW_QUERY_MS: '1' });
     try {
-      const [, token] = await waitForOutput(run, /Authorization: Bearer ([\w.-]+)'/, 60_000);
+      const [, token] = await waitForOutput(run, /Authorization: Bearer ([\w.-]+)'/, 170_000);
       const health = await fetch(`http://127.0.0.1:${port}/health`);
       const healthBody = await health.clone().text();
       expect(health.status, healthBody).toBe(200);
@@ -40,6 +41,10 @@ describe('tracelens serve', () => {
       expect(authed.status).toBe(404);
       run.child.kill('SIGTERM');
       expect(await run.exited).toBe(0);
+      // Development mode logs read like a tool: pretty lines, no JSON, no slow-query noise from the demo load.
+      expect(run.stdout()).toMatch(/INFO.*Server listening/);
+      expect(run.stdout()).not.toMatch(/^\{"level"/m);
+      expect(run.stdout()).not.toMatch(/slow query/);
     } finally {
       if (run.child.exitCode === null) run.child.kill('SIGKILL');
     }

@@ -59,7 +59,7 @@ describe('database down at start [postgres]', () => {
     const read = await fetch(`${base}/api/v1/traces/some-trace`, { headers });
     expect(read.status).toBe(503);
     expect(read.headers.get('retry-after')).toBeTruthy();
-    expect((await read.json()).error.code).toBe('SERVICE_UNAVAILABLE');
+    expect((await read.json()).error.code).toBe('DATABASE_NOT_READY');
 
     await proxy.restore();
     expect(await poll(`${base}/health`, {}, (s) => s === 200, 30_000)).toBe(200);

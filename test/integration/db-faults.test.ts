@@ -1,5 +1,6 @@
 // The database going away must give fast, honest 503s with Retry-After, and
 // the service must recover by itself when it returns: no restart.
+import { ERRORS } from '../../src/errors.js';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PostgresDriver } from '../../src/storage/postgres.js';
@@ -51,7 +52,7 @@ describe('database faults [postgres]', () => {
     expect(health.json()).toMatchObject({ status: 'unhealthy', database: 'unhealthy' });
     const read = await app.inject({ url: '/api/v1/traces/tr-1', headers });
     expect(read.statusCode).toBe(503);
-    expect(read.json().error.code).toBe('SERVICE_UNAVAILABLE');
+    expect(read.json().error.code).toBe('DATABASE_UNAVAILABLE');
     expect(Number(read.headers['retry-after'])).toBeGreaterThan(0);
     // Requests that need no database still answer.
     expect((await app.inject({ url: '/api/v1/traces/tr-1' })).statusCode).toBe(401);
@@ -86,7 +87,7 @@ describe('database faults [postgres]', () => {
     try {
       const busy = small.query('SELECT pg_sleep(1.5)');
       await new Promise((r) => setTimeout(r, 200));
-      await expect(small.query('SELECT 1')).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE', retryAfterS: 1 });
+      await expect(small.query('SELECT 1')).rejects.toMatchObject({ code: 'DATABASE_BUSY', retryAfterS: ERRORS.DATABASE_BUSY.retryAfterS });
       await busy;
       await expect(small.query('SELECT 1 AS one')).resolves.toMatchObject({ rows: [{ one: 1 }] });
     } finally {

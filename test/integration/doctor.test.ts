@@ -91,7 +91,7 @@ describe('tracelens doctor [postgres]', () => {
           return fn({
             ...tx,
             query: (sql, params, opts) => (/enable_seqscan/.test(sql) ? Promise.resolve({ rows: [], rowCount: 0 }) : tx.query(sql, params, opts)),
-          } as typeof tx);
+          });
         }),
     };
     const r = await runDoctor(noIndexPaths, { shapes: TEST_SHAPES });

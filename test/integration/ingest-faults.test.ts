@@ -119,7 +119,7 @@ describe('ingest failure semantics [postgres]', () => {
       const spans = batch();
       const res = await ingest(spans);
       expectRetryable(res, 503);
-      expect(res.json().error.code).toBe('SERVICE_UNAVAILABLE');
+      expect(res.json().error.code).toBe('DATABASE_UNAVAILABLE');
       expect(await stored(spans[0]!.trace_id)).toBe(0);
     });
   }

@@ -83,7 +83,7 @@ describeEachBackend('POST /api/v1/traces', (backend) => {
       const res = await post({ spans: [span(), span(), bad, span()] });
       expect(res.statusCode).toBe(400);
       const body = res.json();
-      expect(body.error.code).toBe('BAD_REQUEST');
+      expect(body.error.code).toBe('INVALID_SPAN');
       expect(body.error.message).toContain(`spans[2].${field}`);
       expect(body.error.details[0].path).toBe(`spans[2].${field}`);
       expect(await count()).toBe(0);
@@ -91,15 +91,15 @@ describeEachBackend('POST /api/v1/traces', (backend) => {
   }
 
   it('rejects bodies of the wrong shape, empty batches and batches over INGEST_MAX_BATCH', async () => {
-    expect((await post({ data: [span()] })).statusCode).toBe(400);
-    expect((await post([])).statusCode).toBe(400);
+    expect((await post({ data: [span()] })).json().error.code).toBe('INVALID_BATCH');
+    expect((await post([])).json().error.code).toBe('INVALID_BATCH');
     const text = await app.inject({ method: 'POST', url: '/api/v1/traces', headers: { ...dev, 'content-type': 'application/json' }, payload: '"hello"' });
     expect(text.statusCode).toBe(400);
     const small = await buildTestApp(db(), { INGEST_MAX_BATCH: '2' });
     const res = await small.inject({ method: 'POST', url: '/api/v1/traces', headers: dev, payload: [span(), span(), span()] });
     await small.close();
     expect(res.statusCode).toBe(413);
-    expect(res.json().error.code).toBe('PAYLOAD_TOO_LARGE');
+    expect(res.json().error.code).toBe('BATCH_TOO_LARGE');
     expect(await count()).toBe(0);
   });
 
@@ -173,7 +173,7 @@ describe('POST /api/v1/traces with the database down', () => {
     await app.close();
     await driver.close();
     expect(res.statusCode).toBe(503);
-    expect(res.json().error.code).toBe('SERVICE_UNAVAILABLE');
+    expect(res.json().error.code).toBe('DATABASE_UNAVAILABLE');
     expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
   });
 });

@@ -11,7 +11,7 @@ describeEachBackend('overload shedding', (backend) => {
       await new Promise((r) => setTimeout(r, 350)); // let the sampler take a reading
       const res = await app.inject({ url: '/health' });
       expect(res.statusCode).toBe(503);
-      expect(res.json().error.code).toBe('SERVICE_UNAVAILABLE');
+      expect(res.json().error.code).toBe('OVERLOADED');
       expect(res.headers['retry-after']).toBe('2');
       expect(res.headers['x-request-id']).toBeTruthy();
     } finally {

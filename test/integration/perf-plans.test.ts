@@ -5,7 +5,7 @@
 import { beforeAll, expect, it } from 'vitest';
 import type { SearchBody } from '../../src/query/request.js';
 import { searchRequestFromBody } from '../../src/query/request.js';
-import { buildPageSql } from '../../src/storage/search.js';
+import { buildPageSql } from '../../src/traces/page-sql.js';
 import { describeEachBackend } from '../helpers/backends.js';
 import { principal } from '../helpers/principal.js';
 import { insertSpans, span } from '../helpers/spans.js';

@@ -108,19 +108,19 @@ describeEachBackend('POST /api/v1/traces/search', (backend) => {
 
   describe('validation errors name the JSON path', () => {
     it.each([
-      [{ filter: { operator: 'AND', filters: [{ field: 'provider', operator: 'eq', value: 'a' }, { field: 'DROP TABLE', operator: 'eq', value: 1 }] } }, 'filter.filters[1].field'],
-      [{ filter: { field: 'duration_ms', operator: 'gt', value: 'slow' } }, 'filter.value'],
-      [{ filter: { operator: 'NOT', filters: [] } }, 'filter.filters'],
-      [{ fields: ['span_id', 'id'] }, 'fields[1]'],
-      [{ fields: ['search_tsv'] }, 'fields[0]'],
-      [{ sort_by: 'input_text' }, 'sort_by'],
-      [{ sort_by: 'ts; DROP TABLE llm_traces' }, 'sort_by'],
-      [{ from: 'last tuesday' }, 'from'],
-      [{ filter: { field: 'provider', operator: 'regex', value: '(a' } }, 'filter.value'],
-    ])('%j', async (payload, path) => {
+      [{ filter: { operator: 'AND', filters: [{ field: 'provider', operator: 'eq', value: 'a' }, { field: 'DROP TABLE', operator: 'eq', value: 1 }] } }, 'filter.filters[1].field', 'INVALID_FILTER'],
+      [{ filter: { field: 'duration_ms', operator: 'gt', value: 'slow' } }, 'filter.value', 'INVALID_FILTER'],
+      [{ filter: { operator: 'NOT', filters: [] } }, 'filter.filters', 'INVALID_FILTER'],
+      [{ fields: ['span_id', 'id'] }, 'fields[1]', 'INVALID_FIELD'],
+      [{ fields: ['search_tsv'] }, 'fields[0]', 'INVALID_FIELD'],
+      [{ sort_by: 'input_text' }, 'sort_by', 'INVALID_FIELD'],
+      [{ sort_by: 'ts; DROP TABLE llm_traces' }, 'sort_by', 'INVALID_FIELD'],
+      [{ from: 'last tuesday' }, 'from', 'INVALID_TIME_RANGE'],
+      [{ filter: { field: 'provider', operator: 'regex', value: '(a' } }, 'filter.value', 'UNSUPPORTED_REGEX'],
+    ])('%j', async (payload, path, code) => {
       const res = await post(payload);
       expect(res.statusCode).toBe(400);
-      expect(res.json().error.code).toBe('BAD_REQUEST');
+      expect(res.json().error.code).toBe(code);
       expect(res.json().error.details).toEqual({ path });
     });
 
@@ -136,7 +136,7 @@ describeEachBackend('POST /api/v1/traces/search', (backend) => {
     it('maps a regex PostgreSQL rejects to 400', async () => {
       const res = await post({ filter: { field: 'provider', operator: 'regex', value: 'a{2,1}' } });
       expect(res.statusCode).toBe(400);
-      expect(res.json().error.code).toBe('BAD_REQUEST');
+      expect(res.json().error.code).toBe('UNSUPPORTED_REGEX');
     });
 
     it('rejects a 10,000-deep NOT chain with 400', async () => {

@@ -114,7 +114,14 @@ describeEachBackend('seeding', (backend) => {
     expect((await db().query<{ n: number }>('SELECT count(*)::int AS n FROM llm_traces')).rows[0]!.n).toBe(80);
   });
 
-  it('loads the demo data set only into an empty table, and only when enabled', async () => {
+  it('never loads the demo data set into a database named by DATABASE_URL, whatever DEMO_DATA says', async () => {
+    const real = { DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/anything', JWT_SECRET: 'x'.repeat(32) };
+    expect(await loadDemoDataIfEmpty(db(), configWith({ ...real, DEMO_DATA: 'true' }))).toBe(0);
+    expect(await loadDemoDataIfEmpty(db(), configWith(real))).toBe(0);
+    expect((await db().query<{ n: number }>('SELECT count(*)::int AS n FROM llm_traces')).rows[0]!.n).toBe(0);
+  });
+
+  it('loads the demo data set only into an empty embedded-engine table, and only when enabled', async () => {
     expect(await loadDemoDataIfEmpty(db(), configWith({ DEMO_DATA: 'false' }))).toBe(0);
     expect(await loadDemoDataIfEmpty(db(), configWith({}))).toBe(DEMO.rows);
     expect(await loadDemoDataIfEmpty(db(), configWith({}))).toBe(0);

@@ -11,9 +11,9 @@ import { SORT_FIELDS } from '../../src/query/fields.js';
 import { normalize } from '../../src/query/normalize.js';
 import { searchRequestFromBody } from '../../src/query/request.js';
 import { validateFilter } from '../../src/query/validate.js';
-import { executeSearch } from '../../src/storage/search.js';
+import { executeSearch } from '../../src/traces/search-service.js';
 import { describeEachBackend } from '../helpers/backends.js';
-import { evaluate, parseTsvector, sortRows, type EvalRow, type WireNode } from '../helpers/evaluator.js';
+import { evaluate, parseTsvector, sortRows, type EvalRow} from '../helpers/evaluator.js';
 import { insertSpans } from '../helpers/spans.js';
 import { filterArb } from './arbitraries.js';
 import { buildFixture, TIMESTAMPS, VOCAB } from './fixture.js';
@@ -109,7 +109,7 @@ describeEachBackend('differential: filter DSL vs reference evaluator', (backend)
           }
           const inRange = (r: EvalRow) =>
             (from === null || Date.parse(r.ts!) >= Date.parse(from)) && (to === null || Date.parse(r.ts!) < Date.parse(to));
-          const want = sortRows(rows.filter((r) => inRange(r) && (filter === null || evaluate(filter as WireNode, r))), sortBy, desc);
+          const want = sortRows(rows.filter((r) => inRange(r) && (filter === null || evaluate(filter, r))), sortBy, desc);
           expect(got).toEqual(want.map((r) => r.span_id));
         },
       ),

@@ -85,7 +85,7 @@ describe('JWKS that cannot be fetched', () => {
   ] as const)('answers 503 with Retry-After when the identity provider %s, without database work', async (_name, app) => {
     const res = await get(app(), await signToken(es.privateKey, { alg: 'ES256', kid: 'k1' }, claims()));
     expect(res.statusCode).toBe(503);
-    expect(res.json().error.code).toBe('SERVICE_UNAVAILABLE');
+    expect(res.json().error.code).toBe('AUTH_KEYS_UNAVAILABLE');
     expect(res.headers['retry-after']).toBeDefined();
     expect(db.calls).toBe(0);
   });

@@ -2,6 +2,7 @@
 // Per case: the expected status and code, never a 5xx, the error envelope, no
 // SQL text or stack trace in the body, no hostile text in the SQL sent to the
 // database, and never another tenant's row or secret.
+import { ERRORS, type ErrorCode } from '../../src/errors.js';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { cursorKeyFrom } from '../../src/query/cursor.js';
@@ -77,7 +78,7 @@ describeEachBackend('hostile-input corpus', (backend) => {
     expect(res.statusCode, context).toBeLessThan(500);
     expect(res.statusCode, context).toBe(c.expect.status);
     expect(res.headers['content-type'], context).toMatch(/^application\/json/);
-    const body = res.json() as Json;
+    const body = res.json<Json>();
     if (res.statusCode >= 400) assertErrorEnvelope(res, body, c.expect.code, context);
     else expect(body.status, context).toBe('success');
 
@@ -105,6 +106,8 @@ function assertErrorEnvelope(res: LightMyRequestResponse, body: Json, code: stri
   const error = body.error as Json;
   const meta = body.meta as Json;
   if (code !== undefined) expect(error.code, context).toBe(code);
+  // Every code answered is in the registry, with the status the registry gives it.
+  expect(ERRORS[error.code as ErrorCode]?.status, context).toBe(res.statusCode);
   expect(typeof error.message, context).toBe('string');
   expect(Object.keys(error).every((k) => ['code', 'message', 'details'].includes(k)), context).toBe(true);
   expect(Object.keys(meta).sort(), context).toEqual(['request_id', 'timestamp']);

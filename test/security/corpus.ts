@@ -12,7 +12,7 @@
 // live cursor. The JWT half of the corpus lives in auth.test.ts.
 import type { ErrorCode } from '../../src/errors.js';
 import type { Permission } from '../../src/auth/principal.js';
-import type { Role } from '../../src/config.js';
+import type { Role } from '../../src/auth/roles.js';
 import { brotliCompressSync, createGzip, deflateSync, gzipSync } from 'node:zlib';
 import { span, type SpanInput } from '../helpers/spans.js';
 
@@ -120,7 +120,8 @@ const list = (qs: string, as?: IdentityName): CorpusRequest => ({ method: 'GET',
 const rawLeaf = (field: string, operator: string, valueJson: string) =>
   search(`{"filter":{"field":${JSON.stringify(field)},"operator":${JSON.stringify(operator)},"value":${valueJson}}}`);
 
-const bad = (name: string, request: CorpusRequest): CorpusCase => ({ name, request, expect: { status: 400, code: 'BAD_REQUEST' } });
+/** A 400; which of the 400 codes is pinned by the route tests, the corpus checks the code is one of them. */
+const bad = (name: string, request: CorpusRequest): CorpusCase => ({ name, request, expect: { status: 400 } });
 const rows = (name: string, request: CorpusRequest, spanIds: string[]): CorpusCase => ({
   name,
   request,
@@ -415,7 +416,7 @@ const cursorCases: CorpusCase[] = [
       const p = JSON.parse(Buffer.from(body!, 'base64url').toString());
       return search({ ...PAGE, cursor: `${b64(JSON.stringify({ ...p, k: "0) OR 1=1; DROP TABLE llm_traces; --" }))}.${sig}` });
     },
-    expect: { status: 400, code: 'BAD_REQUEST' },
+    expect: { status: 400, code: 'INVALID_CURSOR' },
   },
   {
     name: 'cursor: signature of another payload',
@@ -424,12 +425,12 @@ const cursorCases: CorpusCase[] = [
       const [, otherSig] = (await ctx.cursorOf({ ...PAGE, sort_desc: true })).split('.');
       return search({ ...PAGE, cursor: `${body}.${otherSig}` });
     },
-    expect: { status: 400, code: 'BAD_REQUEST' },
+    expect: { status: 400, code: 'INVALID_CURSOR' },
   },
   {
     name: 'cursor: base64 of non-JSON signed with the server key',
     request: async (ctx) => search({ ...PAGE, cursor: await signedCursor(ctx, 'not json') }),
-    expect: { status: 400, code: 'BAD_REQUEST' },
+    expect: { status: 400, code: 'INVALID_CURSOR' },
   },
   {
     name: 'cursor: SQL in an integer sort value, signed with the server key',
@@ -437,7 +438,7 @@ const cursorCases: CorpusCase[] = [
       const p = decodePayload(await ctx.cursorOf(PAGE));
       return search({ ...PAGE, cursor: await signedCursor(ctx, JSON.stringify({ ...p, k: '0 OR 1=1' })) });
     },
-    expect: { status: 400, code: 'BAD_REQUEST' },
+    expect: { status: 400, code: 'INVALID_CURSOR' },
   },
   {
     name: 'cursor: SQL in a text sort value, signed with the server key, stays a value',
@@ -451,37 +452,37 @@ const cursorCases: CorpusCase[] = [
   {
     name: 'cursor: from another tenant',
     request: async (ctx) => search({ ...PAGE, cursor: await ctx.cursorOf(PAGE, 'otherDev') }),
-    expect: { status: 400, code: 'BAD_REQUEST' },
+    expect: { status: 400, code: 'INVALID_CURSOR' },
   },
   {
     name: 'cursor: from admin (all projects) replayed by a tenant',
     request: async (ctx) => search({ ...PAGE, cursor: await ctx.cursorOf(PAGE, 'admin') }),
-    expect: { status: 400, code: 'BAD_REQUEST' },
+    expect: { status: 400, code: 'INVALID_CURSOR' },
   },
   {
     name: 'cursor: from another filter',
     request: async (ctx) => search({ ...PAGE, filter: leaf('provider', 'ne', 'x'), cursor: await ctx.cursorOf(PAGE) }),
-    expect: { status: 400, code: 'BAD_REQUEST' },
+    expect: { status: 400, code: 'INVALID_CURSOR' },
   },
   {
     name: 'cursor: from another sort field',
     request: async (ctx) => search({ ...PAGE, sort_by: 'ts', cursor: await ctx.cursorOf(PAGE) }),
-    expect: { status: 400, code: 'BAD_REQUEST' },
+    expect: { status: 400, code: 'INVALID_CURSOR' },
   },
   {
     name: 'cursor: from another sort direction',
     request: async (ctx) => search({ ...PAGE, sort_desc: true, cursor: await ctx.cursorOf(PAGE) }),
-    expect: { status: 400, code: 'BAD_REQUEST' },
+    expect: { status: 400, code: 'INVALID_CURSOR' },
   },
   {
     name: 'cursor: from another time range',
     request: async (ctx) => search({ ...PAGE, from: '2000-01-01', cursor: await ctx.cursorOf(PAGE) }),
-    expect: { status: 400, code: 'BAD_REQUEST' },
+    expect: { status: 400, code: 'INVALID_CURSOR' },
   },
   {
     name: 'cursor: from search replayed on list with another sort',
     request: async (ctx) => list(`?sort_by=ts&cursor=${encodeURIComponent(await ctx.cursorOf(PAGE))}`),
-    expect: { status: 400, code: 'BAD_REQUEST' },
+    expect: { status: 400, code: 'INVALID_CURSOR' },
   },
   {
     name: 'cursor: a genuine one pages on',
@@ -558,7 +559,7 @@ const bodyCases: CorpusCase[] = [
   bad('text/plain body', { method: 'POST', url: SEARCH, headers: { 'content-type': 'text/plain' }, payload: '{}' }),
   { name: 'XML body', request: { method: 'POST', url: SEARCH, headers: { 'content-type': 'application/xml' }, payload: '<a/>' }, expect: { status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' } },
   { name: 'unknown content encoding', request: { method: 'POST', url: SEARCH, headers: { 'content-encoding': 'compress' }, payload: '{}' }, expect: { status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' } },
-  { name: 'gzip header on a body that is not gzip', request: { method: 'POST', url: SEARCH, headers: { 'content-encoding': 'gzip' }, payload: '{}' }, expect: { status: 400, code: 'BAD_REQUEST' } },
+  { name: 'gzip header on a body that is not gzip', request: { method: 'POST', url: SEARCH, headers: { 'content-encoding': 'gzip' }, payload: '{}' }, expect: { status: 400, code: 'INVALID_ENCODING' } },
   rows('gzip body', gzipped(gzipSync, 'gzip', { filter: leaf('provider', 'eq', 'anthropic') }), ['own-2']),
   rows('deflate body', gzipped(deflateSync, 'deflate', { filter: leaf('provider', 'eq', 'anthropic') }), ['own-2']),
   rows('br body', gzipped(brotliCompressSync, 'br', { filter: leaf('provider', 'eq', 'anthropic') }), ['own-2']),

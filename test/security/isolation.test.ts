@@ -107,7 +107,7 @@ describeEachBackend('tenant isolation', (backend) => {
     ] as const)('stores nothing when the batch %s', async (_name, who, spans, status) => {
       const res = await ingest(who, [...spans]);
       expect(res.statusCode).toBe(status);
-      expect(res.json().error.code).toBe(status === 403 ? 'FORBIDDEN' : 'BAD_REQUEST');
+      expect(res.json().error.code).toBe(status === 403 ? 'FORBIDDEN' : 'INVALID_SPAN');
       expect(await stored(spans.map((s) => s.span_id))).toBe(0);
     });
 

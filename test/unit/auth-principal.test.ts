@@ -1,6 +1,6 @@
 // Claims -> Principal, role permission defaults, and project scoping.
 import { describe, expect, it } from 'vitest';
-import type { Role } from '../../src/config.js';
+import type { Role } from '../../src/auth/roles.js';
 import { AppError } from '../../src/errors.js';
 import { PERMISSIONS, projectScope, requirePermission, scopeKey, type Permission } from '../../src/auth/principal.js';
 import { principalFromClaims } from '../../src/auth/tokens.js';

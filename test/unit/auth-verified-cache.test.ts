@@ -1,6 +1,6 @@
 // Verified tokens are cached (the same principal object comes back), but never
 // past the token's exp, and failures are never cached.
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { mintToken } from '../../src/auth/tokens.js';
 import { createVerifier } from '../../src/auth/verifier.js';
 import { loadConfig } from '../../src/config.js';
@@ -16,10 +16,15 @@ describe('verified-token cache', () => {
     expect(await verifier.verify(token)).toBe(first);
   });
 
+  afterEach(() => vi.useRealTimers());
+
   it('stops honouring a cached token at its exp', async () => {
-    const token = await mintToken(SECRET, { sub: 'u', role: 'viewer', projects: ['p'], ttlS: 1 });
+    // The clock is moved, not waited for: on a busy machine a 1-second token
+    // could expire before its first verification.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const token = await mintToken(SECRET, { sub: 'u', role: 'viewer', projects: ['p'], ttlS: 60 });
     await expect(verifier.verify(token)).resolves.toMatchObject({ sub: 'u' });
-    await new Promise((r) => setTimeout(r, 2100));
+    vi.setSystemTime(Date.now() + 61_000);
     await expect(verifier.verify(token)).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
   });
 

@@ -63,7 +63,7 @@ describe('validateBatch', () => {
 
   it('reports several problems with paths, capped', () => {
     const e = reject([span({ duration_ms: -1, ttft_ms: 'fast' as unknown as number }), span({ tags: 'x' as unknown as string[] })]);
-    expect(e.code).toBe('BAD_REQUEST');
+    expect(e.code).toBe('INVALID_SPAN');
     expect((e.details as { path: string }[]).map((d) => d.path)).toEqual(['spans[0].duration_ms', 'spans[0].ttft_ms', 'spans[1].tags']);
     const many = reject(Array.from({ length: 50 }, () => span({ duration_ms: -1 })));
     expect((many.details as unknown[]).length).toBe(20);
@@ -77,7 +77,7 @@ describe('validateBatch', () => {
 
   it('rejects a non-object span and a null body', () => {
     expect(reject([42]).message).toContain('spans[0] must be a JSON object');
-    expect(reject(null).code).toBe('BAD_REQUEST');
+    expect(reject(null).code).toBe('INVALID_BATCH');
   });
 });
 

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { queryShapes, QUERY_TYPES, VARIANTS } from '../../src/perf/query-shapes.js';
 import { searchRequestFromBody } from '../../src/query/request.js';
-import { buildPageSql } from '../../src/storage/search.js';
+import { buildPageSql } from '../../src/traces/page-sql.js';
 import { principal } from '../helpers/principal.js';
 
 const admin = principal('admin', 'all');

@@ -3,7 +3,7 @@
 // nothing but (at most) a signature check.
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { isAppError, unauthorized } from '../../errors.js';
+import { appError, isAppError } from '../../errors.js';
 import type { TokenVerifier } from '../../auth/tokens.js';
 
 // RFC 6750: the scheme is case-insensitive; the token is a compact JWS, i.e.
@@ -22,12 +22,12 @@ async function authPlugin(app: FastifyInstance, opts: { verifier: TokenVerifier 
     // No bearer credentials at all: the challenge carries no error code (RFC 6750 section 3.1).
     if (!header || !SCHEME_RE.test(header)) {
       reply.header('WWW-Authenticate', REALM);
-      throw unauthorized(header ? 'Authorization scheme must be Bearer' : 'Missing Authorization header (expected: Bearer <token>)');
+      throw appError.UNAUTHORIZED(header ? 'Authorization scheme must be Bearer' : 'Missing Authorization header (expected: Bearer <token>)');
     }
     try {
-      if (header.length > MAX_AUTHORIZATION_LENGTH) throw unauthorized('Token is too large');
+      if (header.length > MAX_AUTHORIZATION_LENGTH) throw appError.UNAUTHORIZED('Token is too large');
       const m = BEARER_RE.exec(header);
-      if (!m) throw unauthorized('Token is malformed (expected a JWT of three base64url parts)');
+      if (!m) throw appError.UNAUTHORIZED('Token is malformed (expected a JWT of three base64url parts)');
       request.principal = await opts.verifier.verify(m[1]!);
     } catch (err) {
       if (isAppError(err) && err.statusCode === 401) reply.header('WWW-Authenticate', `${REALM}, error="invalid_token"`);

@@ -14,7 +14,7 @@ import { Transform } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { AppError } from '../../errors.js';
+import { appError } from '../../errors.js';
 
 const DECODERS: Readonly<Record<string, () => Transform>> = {
   gzip: createGunzip,
@@ -35,7 +35,7 @@ export function decodeBody(payload: Readable, encoding: string, limit: number): 
     transform(chunk: Buffer, _enc, done) {
       decodedBytes += chunk.length;
       if (decodedBytes > limit) {
-        done(new AppError('PAYLOAD_TOO_LARGE', `Request body is too large once decompressed (limit ${limit} bytes)`));
+        done(appError.PAYLOAD_TOO_LARGE(limit));
         return;
       }
       done(null, chunk);
@@ -46,7 +46,7 @@ export function decodeBody(payload: Readable, encoding: string, limit: number): 
     out.receivedEncodedLength += chunk.length;
   });
   decoder.on('error', (err) => {
-    out.destroy(new AppError('BAD_REQUEST', `Request body is not valid ${encoding} data (${(err as NodeJS.ErrnoException).code ?? 'decode error'})`));
+    out.destroy(appError.INVALID_ENCODING(encoding, (err as NodeJS.ErrnoException).code ?? 'decode error'));
   });
   // On any failure stop decompressing at once; the request stream itself is
   // left alone so that the error response can still be written.
@@ -66,8 +66,7 @@ async function contentEncodingPlugin(app: FastifyInstance) {
     const encoding = header.trim().toLowerCase();
     if (encoding === '' || encoding === 'identity') return payload;
     if (!(encoding in DECODERS)) {
-      throw new AppError(
-        'UNSUPPORTED_MEDIA_TYPE',
+      throw appError.UNSUPPORTED_MEDIA_TYPE(
         `Content-Encoding ${JSON.stringify(header.slice(0, 64))} is not supported; send ${SUPPORTED_ENCODINGS.join(', ')} or an uncompressed body`,
       );
     }

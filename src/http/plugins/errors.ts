@@ -2,37 +2,49 @@
 // message, never a stack trace or SQL text. Retry-After where a retry helps.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { AppError, type ErrorCode } from '../../errors.js';
-import { toAppError } from '../../storage/db-errors.js';
+import { AppError, appError } from '../../errors.js';
 
-const FASTIFY_CODES: Record<string, ErrorCode> = {
-  FST_ERR_CTP_BODY_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'BAD_REQUEST',
-  FST_ERR_CTP_EMPTY_JSON_BODY: 'BAD_REQUEST',
-  FST_ERR_CTP_INVALID_JSON_BODY: 'BAD_REQUEST',
-  FST_ERR_CTP_INVALID_TYPE: 'BAD_REQUEST',
-  FST_ERR_BAD_URL: 'BAD_REQUEST',
-  FST_ERR_MAX_PARAM_LENGTH: 'BAD_REQUEST',
-};
+/** Fastify's own codes for a body it could not accept; everything else it raises is a malformed request. */
+function fromFastify(code: string, message: string): AppError {
+  switch (code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return appError.PAYLOAD_TOO_LARGE();
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return appError.UNSUPPORTED_MEDIA_TYPE(message);
+    default:
+      return appError.BAD_REQUEST(message);
+  }
+}
 
+const FASTIFY_CLIENT_CODES = new Set([
+  'FST_ERR_CTP_BODY_TOO_LARGE',
+  'FST_ERR_CTP_INVALID_MEDIA_TYPE',
+  'FST_ERR_CTP_INVALID_CONTENT_LENGTH',
+  'FST_ERR_CTP_EMPTY_JSON_BODY',
+  'FST_ERR_CTP_INVALID_JSON_BODY',
+  'FST_ERR_CTP_INVALID_TYPE',
+  'FST_ERR_BAD_URL',
+  'FST_ERR_MAX_PARAM_LENGTH',
+]);
+
+/**
+ * Anything thrown -> an AppError of the registry. Database errors were mapped
+ * by the driver already (storage/db-errors.ts), so an unknown error here is a
+ * fault of ours (500), never "the database is unavailable": a Redis or socket
+ * error that escaped its guard must not be reported as a database failure.
+ */
 export function normalizeError(err: unknown): AppError {
   if (err instanceof AppError) return err;
-  const fe = err as FastifyError & { validation?: unknown[]; validationContext?: string };
-  if (fe && Array.isArray(fe.validation)) {
-    return new AppError('BAD_REQUEST', fe.message, { details: fe.validation });
-  }
-  if (fe && typeof fe.code === 'string' && fe.code in FASTIFY_CODES) {
-    const code = FASTIFY_CODES[fe.code]!;
-    return new AppError(code, code === 'PAYLOAD_TOO_LARGE' ? 'Request body is too large' : fe.message);
-  }
+  const fe = err as FastifyError & { validation?: unknown[] };
+  if (fe && Array.isArray(fe.validation)) return appError.BAD_REQUEST(fe.message, fe.validation);
+  if (fe && typeof fe.code === 'string' && FASTIFY_CLIENT_CODES.has(fe.code)) return fromFastify(fe.code, fe.message);
   // JSON.parse errors surfaced by the content-type parser.
   if (fe instanceof SyntaxError || (fe?.statusCode === 400 && typeof fe.message === 'string')) {
-    return new AppError('BAD_REQUEST', `Malformed request: ${fe.message}`);
+    return appError.BAD_REQUEST(`Malformed request: ${fe.message}`);
   }
-  if (fe?.statusCode === 413) return new AppError('PAYLOAD_TOO_LARGE', 'Request body is too large');
-  if (fe?.statusCode === 415) return new AppError('UNSUPPORTED_MEDIA_TYPE', fe.message);
-  return toAppError(err);
+  if (fe?.statusCode === 413) return appError.PAYLOAD_TOO_LARGE();
+  if (fe?.statusCode === 415) return appError.UNSUPPORTED_MEDIA_TYPE(fe.message);
+  return appError.INTERNAL(err);
 }
 
 export function sendError(request: FastifyRequest, reply: FastifyReply, err: AppError) {
@@ -52,9 +64,10 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, err: App
  * runs (a path that is not valid percent-encoded UTF-8, an over-long path
  * parameter). Without it they got Fastify's own body instead of the envelope.
  */
-export function frameworkErrorHandler(error: unknown, request: FastifyRequest, reply: FastifyReply) {
+export function frameworkErrorHandler(error: unknown, request: FastifyRequest, reply: FastifyReply): void {
   reply.header('X-Request-Id', String(request.id));
-  return sendError(request, reply, normalizeError(error));
+  // A reply is thenable; the router ignores the return value, so return none.
+  void sendError(request, reply, normalizeError(error));
 }
 
 async function errorsPlugin(app: FastifyInstance) {
@@ -69,7 +82,7 @@ async function errorsPlugin(app: FastifyInstance) {
     return sendError(request, reply, appErr);
   });
   app.setNotFoundHandler((request, reply) =>
-    sendError(request, reply, new AppError('NOT_FOUND', `Route ${request.method} ${request.url.split('?')[0]} not found`)),
+    sendError(request, reply, appError.ROUTE_NOT_FOUND(request.method, request.url.split('?')[0] ?? '')),
   );
 }
 

@@ -5,7 +5,7 @@ import { getHeapStatistics } from 'node:v8';
 import underPressure from '@fastify/under-pressure';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { AppError } from '../../errors.js';
+import { appError } from '../../errors.js';
 
 async function overloadPlugin(app: FastifyInstance) {
   const cfg = app.config.overload;
@@ -21,7 +21,7 @@ async function overloadPlugin(app: FastifyInstance) {
     // A rejected promise goes to next(err), i.e. our error handler and envelope.
     pressureHandler: async (request, _reply, type) => {
       request.log.warn({ pressure: type }, 'shedding load');
-      throw new AppError('SERVICE_UNAVAILABLE', 'The server is overloaded; retry shortly', { retryAfterS: 2 });
+      throw appError.OVERLOADED();
     },
   });
 }

@@ -8,7 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { Counter } from 'prom-client';
 import type { Principal } from '../../auth/principal.js';
-import { AppError } from '../../errors.js';
+import { appError, logFields } from '../../errors.js';
 import { RedisRateLimitStore } from './rate-limit-redis-store.js';
 import { MemoryRateLimitStore, type RateLimitStore, type WindowCount } from './rate-limit-store.js';
 
@@ -47,7 +47,7 @@ async function rateLimitPlugin(app: FastifyInstance) {
       const now = Date.now();
       if (now - lastFailLog >= FAIL_OPEN_LOG_EVERY_MS) {
         lastFailLog = now;
-        app.log.warn({ err: (err as Error).message }, 'rate limit store unreachable: failing open to per-instance counting');
+        app.log.warn(logFields(appError.CACHE_UNAVAILABLE(err)), 'rate limit store unreachable: failing open to per-instance counting');
       }
       return local.hit(key, WINDOW_MS);
     }
@@ -64,9 +64,7 @@ async function rateLimitPlugin(app: FastifyInstance) {
     reply.header('X-RateLimit-Reset', String(resetS));
     if (used > limit) {
       exceededTotal.inc({ role: principal.role });
-      throw new AppError('RATE_LIMIT_EXCEEDED', `Rate limit of ${limit} requests per minute exceeded for role '${principal.role}'`, {
-        retryAfterS: resetS,
-      });
+      throw appError.RATE_LIMIT_EXCEEDED(limit, principal.role, resetS);
     }
   });
 }

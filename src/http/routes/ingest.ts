@@ -5,6 +5,7 @@ import { recordIngest } from '../../metrics/index.js';
 import { requirePermission } from '../../auth/principal.js';
 import { ingestBatch } from '../../ingest/ingest-batch.js';
 import { success } from '../envelope.js';
+import { errorResponses, PROTECTED_ROUTE_ERRORS } from '../error-responses.js';
 
 const resultSchema = {
   type: 'object',
@@ -37,7 +38,7 @@ export default async function ingestRoutes(app: FastifyInstance) {
         security: [{ bearerAuth: [] }],
         // Validated by the ingest module so errors can name spans[i].field.
         body: { anyOf: [{ type: 'array' }, { type: 'object' }] },
-        response: { 200: resultSchema, 201: resultSchema },
+        response: { 200: resultSchema, 201: resultSchema, ...errorResponses([...PROTECTED_ROUTE_ERRORS, 'INVALID_BATCH', 'INVALID_SPAN', 'BATCH_TOO_LARGE', 'QUERY_TIMEOUT']) },
       },
     },
     async (request, reply) => {

@@ -4,6 +4,7 @@
 import type { FastifyInstance } from 'fastify';
 import { LIST_PARAMS, searchRequestFromQuery, type ListQuery } from '../../query/request.js';
 import { respondWithPage, spanPageSchema, type SearchRoutesOptions } from './search.js';
+import { errorResponses, PROTECTED_ROUTE_ERRORS } from '../error-responses.js';
 
 const PATTERNS: Partial<Record<(typeof LIST_PARAMS)[number], string>> = {
   limit: '^[0-9]{1,4}$',
@@ -35,7 +36,7 @@ export default async function listRoutes(app: FastifyInstance, opts: SearchRoute
         summary: 'List spans with simple query-parameter filters, keyset-paginated',
         security: [{ bearerAuth: [] }],
         querystring,
-        response: { 200: spanPageSchema },
+        response: { 200: spanPageSchema, ...errorResponses([...PROTECTED_ROUTE_ERRORS, 'INVALID_FILTER', 'UNSUPPORTED_REGEX', 'INVALID_VALUE', 'INVALID_FIELD', 'INVALID_TIME_RANGE', 'INVALID_CURSOR', 'QUERY_TIMEOUT', 'INVALID_PARAMETER']) },
       },
     },
     async (request, reply) =>

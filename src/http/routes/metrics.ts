@@ -6,6 +6,7 @@ import { requirePermission } from '../../auth/principal.js';
 import type { TokenVerifier } from '../../auth/tokens.js';
 import { collectDriverGauges, register } from '../../metrics/index.js';
 import authPlugin from '../plugins/auth.js';
+import { errorResponses } from '../error-responses.js';
 
 export default async function metricsRoutes(app: FastifyInstance, opts: { verifier: TokenVerifier }) {
   // This plugin is encapsulated, so the auth hook applies to /metrics only.
@@ -18,7 +19,7 @@ export default async function metricsRoutes(app: FastifyInstance, opts: { verifi
         tags: ['health'],
         summary: 'Prometheus metrics (text exposition format)',
         ...(app.config.metricsRequireAuth ? { security: [{ bearerAuth: [] }] } : {}),
-        response: { 200: { type: 'string' } },
+        response: { 200: { type: 'string' }, ...errorResponses(app.config.metricsRequireAuth ? ['UNAUTHORIZED', 'FORBIDDEN', 'AUTH_KEYS_UNAVAILABLE', 'INTERNAL'] : ['INTERNAL']) },
       },
     },
     async (request, reply) => {

@@ -2,9 +2,10 @@
 // its JSON schema; the filter tree by the DSL validator (which reports JSON
 // paths and enforces the size limits without recursion).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { filterShapeOf, requestKey, searchRequestFromBody, MAX_LIMIT, type SearchBody, type SearchRequest } from '../../query/request.js';
-import { executeSearch } from '../../storage/search.js';
+import { searchRequestFromBody, MAX_LIMIT, type SearchBody, type SearchRequest } from '../../query/request.js';
+import { searchPage } from '../../traces/search-service.js';
 import { sendPage, serializePageBody } from '../page-serializer.js';
+import { errorResponses, PROTECTED_ROUTE_ERRORS } from '../error-responses.js';
 
 export interface SearchRoutesOptions {
   cursorKey: Uint8Array;
@@ -21,11 +22,7 @@ export const spanPageSchema = {
   },
 } as const;
 
-/**
- * Runs a normalized request and wraps it in the envelope; shared by the list
- * and search routes. First pages go through the result cache; pages with a
- * cursor never do (they are cheap keyset reads and would flood it).
- */
+/** Runs a normalized request through the search service and sends the page; shared by the list and search routes. */
 export async function respondWithPage(
   app: FastifyInstance,
   request: FastifyRequest,
@@ -34,22 +31,17 @@ export async function respondWithPage(
   req: SearchRequest,
   cursorKey: Uint8Array,
 ) {
-  const principal = request.principal!;
-  const shared = app.config.cache.enabled && req.cursor === null;
-  const run = () =>
-    executeSearch(app.reader, req, {
-      cursorKey,
-      // A query several requests share (single flight) must outlive any one client.
-      signal: shared ? undefined : abortOnDisconnect(reply),
-      requestId: String(request.id),
-      shape: filterShapeOf(req),
+  const { value: body, cached } = await searchPage(
+    { reader: app.reader, cache: app.cache, cursorKey, cacheEnabled: app.config.cache.enabled },
+    request.principal!,
+    req,
+    {
       kind,
-    });
-  const { value: body, cached } = await app.cache.wrapText(
-    principal,
-    { kind, query: requestKey(req), from: req.from, to: req.to, cursor: req.cursor },
-    run,
-    (page) => serializePageBody({ data: page.rows, pagination: { cursor: page.cursor, has_more: page.hasMore, limit: req.limit, total: null } }),
+      requestId: String(request.id),
+      signal: abortOnDisconnect(reply),
+      serialize: (page) =>
+        serializePageBody({ data: page.rows, pagination: { cursor: page.cursor, has_more: page.hasMore, limit: req.limit, total: null } }),
+    },
   );
   return sendPage(request, reply, body, cached);
 }
@@ -91,7 +83,7 @@ export default async function searchRoutes(app: FastifyInstance, opts: SearchRou
             to: nullableString(64),
           },
         },
-        response: { 200: spanPageSchema },
+        response: { 200: spanPageSchema, ...errorResponses([...PROTECTED_ROUTE_ERRORS, 'INVALID_FILTER', 'UNSUPPORTED_REGEX', 'INVALID_VALUE', 'INVALID_FIELD', 'INVALID_TIME_RANGE', 'INVALID_CURSOR', 'QUERY_TIMEOUT']) },
       },
     },
     async (request, reply) =>

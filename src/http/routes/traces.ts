@@ -1,10 +1,8 @@
 // GET /api/v1/traces/{trace_id}: every visible span of one trace plus its tree.
 import type { FastifyInstance } from 'fastify';
-import { hasPermission, projectScope, requirePermission } from '../../auth/principal.js';
-import { notFound } from '../../errors.js';
-import { FIELDS } from '../../query/fields.js';
-import { buildSpanTree, getTraceSpans, visibleFields } from '../../storage/traces.js';
+import { getTrace } from '../../traces/trace-service.js';
 import { success } from '../envelope.js';
+import { errorResponses, PROTECTED_ROUTE_ERRORS } from '../error-responses.js';
 
 export default async function traceRoutes(app: FastifyInstance) {
   app.get<{ Params: { trace_id: string } }>(
@@ -20,22 +18,11 @@ export default async function traceRoutes(app: FastifyInstance) {
           // No NUL: PostgreSQL text cannot hold one (a 22021 error on one engine, nothing on the other).
           properties: { trace_id: { type: 'string', minLength: 1, maxLength: 256, pattern: '^[^\\u0000]+$' } },
         },
-        response: { 200: { $ref: 'TraceResponse#' } },
+        response: { 200: { $ref: 'TraceResponse#' }, ...errorResponses([...PROTECTED_ROUTE_ERRORS, 'NOT_FOUND', 'QUERY_TIMEOUT']) },
       },
     },
     async (request) => {
-      const principal = request.principal!;
-      requirePermission(principal, 'read:traces');
-      const traceId = request.params.trace_id;
-      const canReadCosts = hasPermission(principal, 'read:costs');
-      const { value, cached } = await app.cache.wrap(principal, { kind: 'trace', query: { traceId, canReadCosts } }, async () => {
-        const fields = visibleFields(canReadCosts, FIELDS);
-        const spans = await getTraceSpans(app.reader, traceId, projectScope(principal), fields);
-        // The same 404 whether the trace is missing or belongs to another tenant (404s are not cached).
-        if (spans.length === 0) throw notFound(`Trace '${traceId}' not found`);
-        const tree = buildSpanTree(spans as { span_id: string; parent_span_id: string | null; span_name: string }[]);
-        return { trace_id: traceId, span_count: spans.length, spans, tree };
-      });
+      const { value, cached } = await getTrace({ reader: app.reader, cache: app.cache }, request.principal!, request.params.trace_id);
       return success(request, value, { cached });
     },
   );

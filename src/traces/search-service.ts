@@ -1,0 +1,136 @@
+// The search service behind POST /traces/search and GET /traces: one keyset
+// page of a normalized request. Here, once for both routes: the cursor is
+// checked and decoded, relative times are resolved against one clock, the
+// page query runs, the next cursor is signed, and first pages go through the
+// result cache (pages with a cursor never do: they are cheap keyset reads and
+// would flood it).
+import type { Principal } from '../auth/principal.js';
+import type { ResultCache } from '../cache/result-cache.js';
+import { appError } from '../errors.js';
+import { decodeCursor, encodeCursor, queryHash, type CursorPayload } from '../query/cursor.js';
+import type { FieldDef } from '../query/fields.js';
+import { canonicalQuery, filterShapeOf, requestKey, type SearchRequest } from '../query/request.js';
+import { resolveTimeBound } from '../query/time.js';
+import type { Queryable } from '../storage/driver.js';
+import { buildPageSql, ROW_ID, SORT_KEY, type KeysetPosition, type PageBounds } from './page-sql.js';
+import type { SpanRow } from './trace-sql.js';
+
+export interface SearchContext {
+  /** HMAC key of cursors. */
+  cursorKey: Uint8Array;
+  /** Clock for relative time bounds (tests pin it). */
+  now?: number;
+  signal?: AbortSignal;
+  /** For the slow-query log and metrics: never values. */
+  requestId?: string;
+  shape?: string;
+  kind?: 'search' | 'list';
+}
+
+export interface SearchPage {
+  rows: SpanRow[];
+  /** Cursor of the next page, null on the last one. */
+  cursor: string | null;
+  hasMore: boolean;
+}
+
+/** Runs one page of a normalized search request (no cache: the seam the cache and the differential tests use). */
+export async function executeSearch(db: Queryable, req: SearchRequest, ctx: SearchContext): Promise<SearchPage> {
+  const hash = queryHash(canonicalQuery(req));
+  let bounds: PageBounds;
+  let after: KeysetPosition | null = null;
+  if (req.cursor !== null) {
+    const c = decodeCursor(ctx.cursorKey, req.cursor, hash);
+    checkKeyType(c, req.sort.field);
+    bounds = { from: c.f, to: c.t };
+    after = { key: c.k, id: c.i };
+  } else {
+    const now = ctx.now ?? Date.now();
+    bounds = {
+      from: req.from === null ? null : resolveTimeBound(req.from, now),
+      to: req.to === null ? null : resolveTimeBound(req.to, now),
+    };
+  }
+  const { sql, params } = buildPageSql(req, bounds, after);
+  const res = await db.query<SpanRow>(sql, params, {
+    kind: ctx.kind ?? 'search',
+    signal: ctx.signal,
+    requestId: ctx.requestId,
+    shape: ctx.shape,
+  });
+  const hasMore = res.rows.length > req.limit;
+  const rows = hasMore ? res.rows.slice(0, req.limit) : res.rows;
+  let cursor: string | null = null;
+  if (hasMore) {
+    const last = rows[rows.length - 1]!;
+    cursor = encodeCursor(ctx.cursorKey, {
+      h: hash,
+      k: last[SORT_KEY] as string | number | null,
+      i: Number(last[ROW_ID]),
+      f: bounds.from,
+      t: bounds.to,
+    });
+  }
+  // Newest property first: deleting an object's last-added property rolls
+  // its shape back, any other order turns every row into a slow dictionary
+  // object just before it is serialized.
+  for (const r of rows) {
+    delete r[ROW_ID];
+    delete r[SORT_KEY];
+  }
+  return { rows, cursor, hasMore };
+}
+
+// Defense in depth: a signed cursor always has the right type, but a value of
+// the wrong type must never reach the database as a 500.
+function checkKeyType(c: CursorPayload, f: FieldDef): void {
+  const k = c.k;
+  const ok =
+    k === null ||
+    (f.type === 'integer' && typeof k === 'number' && Number.isSafeInteger(k)) ||
+    (f.type === 'text' && typeof k === 'string') ||
+    (f.type === 'decimal' && typeof k === 'string' && /^-?\d{1,20}(\.\d{1,20})?$/.test(k)) ||
+    (f.type === 'timestamp' && typeof k === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/.test(k));
+  if (!ok || (k === null && !f.nullable)) throw appError.INVALID_CURSOR('malformed sort value');
+}
+
+export interface SearchDeps {
+  reader: Queryable;
+  cache: Pick<ResultCache, 'wrapText'>;
+  cursorKey: Uint8Array;
+  cacheEnabled: boolean;
+}
+
+export interface PageRequestOptions {
+  kind: 'search' | 'list';
+  requestId: string;
+  /** Aborted when the client goes away; ignored for shared (cacheable) queries. */
+  signal?: AbortSignal;
+  /** The page body as sent; the cache stores this text. */
+  serialize: (page: SearchPage, req: SearchRequest) => string;
+}
+
+/** One page as serialized text, through the cache for first pages. */
+export async function searchPage(
+  deps: SearchDeps,
+  principal: Principal,
+  req: SearchRequest,
+  opts: PageRequestOptions,
+): Promise<{ value: string; cached: boolean }> {
+  const shared = deps.cacheEnabled && req.cursor === null;
+  const run = () =>
+    executeSearch(deps.reader, req, {
+      cursorKey: deps.cursorKey,
+      // A query several requests share (single flight) must outlive any one client.
+      signal: shared ? undefined : opts.signal,
+      requestId: opts.requestId,
+      shape: filterShapeOf(req),
+      kind: opts.kind,
+    });
+  return deps.cache.wrapText(
+    principal,
+    { kind: opts.kind, query: requestKey(req), from: req.from, to: req.to, cursor: req.cursor },
+    run,
+    (page) => opts.serialize(page, req),
+  );
+}
