@@ -138,6 +138,8 @@ async function main() {
     CACHE_KEY_PREFIX: `tracelens-soak-${runId}:`,
     // The soak measures faults, not budgets: one token carries all the load.
     RATE_LIMIT_DEVELOPER: '100000000',
+    // GIN_MERGE_INTERVAL_MS=0 reproduces the service without its background merge (docs/performance.md).
+    ...(process.env.GIN_MERGE_INTERVAL_MS ? { GIN_MERGE_INTERVAL_MS: process.env.GIN_MERGE_INTERVAL_MS } : {}),
   });
   const base = `http://127.0.0.1:${port}`;
   await waitHealthy(base, 60_000);

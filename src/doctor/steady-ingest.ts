@@ -54,7 +54,7 @@ function fastUpdate(indexes: readonly GinIndex[]): CheckResult {
     status: 'warn',
     message:
       `${off.length} GIN index(es) of ${TABLE} have fast update off: every insert writes each key into the index at once, ` +
-      `and concurrent ingest serializes on the hot posting-tree pages (measured 30 times slower)`,
+      `and concurrent ingest serializes on the hot posting-tree pages (measured: from 719 to 10 spans/s)`,
     details: off.map((i) => i.name),
     fix: off.map((i) => `ALTER INDEX ${quoteIdent(i.name)} RESET (fastupdate);`).join('\n'),
     data: { indexes: off.map((i) => i.name) },
