@@ -50,11 +50,16 @@ export async function serveCommand(): Promise<void> {
   // without the API's statement timeout (a list left by a bulk load takes a while).
   const mergeDb = config.ginMergeIntervalMs > 0 ? await openAdminDriver(config, 0, driver) : null;
   const merger = mergeDb ? new GinPendingMerger(mergeDb, config.ginMergeIntervalMs, app.log) : null;
-  merger?.start();
   // The slow-query log starts once start-up work is done: the demo load's
   // multi-row inserts are slow by design, and warning about them told a new
   // user that something was wrong when nothing was.
-  void startup.then(() => monitor.useLogger(app.log));
+  // The first merge (a start-up or demo load's long lists) is start-up work too.
+  void startup
+    .then(() => merger?.mergeOnce().catch(() => undefined))
+    .then(() => {
+      monitor.useLogger(app.log);
+      merger?.start();
+    });
   // The embedded engine cannot be "down": wait, so the printed curl finds data.
   if (config.databaseUrl === null) await startup;
   else await Promise.race([startup, new Promise((r) => setTimeout(r, 5000).unref())]);
