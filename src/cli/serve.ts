@@ -48,7 +48,10 @@ export async function serveCommand(): Promise<void> {
     .finally(() => (admin === driver ? undefined : admin.close()));
   // GIN pending lists merged off the request path, on a connection of its own
   // without the API's statement timeout (a list left by a bulk load takes a while).
-  const mergeDb = config.ginMergeIntervalMs > 0 ? await openAdminDriver(config, 0, driver) : null;
+  // PostgreSQL only: the embedded engine has one connection, and every merge
+  // would queue the API's queries behind it (it is for development and small
+  // data; tracelens maintain merges there).
+  const mergeDb = config.ginMergeIntervalMs > 0 && config.databaseUrl !== null ? await openAdminDriver(config, 0) : null;
   const merger = mergeDb ? new GinPendingMerger(mergeDb, config.ginMergeIntervalMs, app.log) : null;
   // The slow-query log starts once start-up work is done: the demo load's
   // multi-row inserts are slow by design, and warning about them told a new
@@ -99,7 +102,7 @@ export async function serveCommand(): Promise<void> {
     clearInterval(closeIdle);
     app.log.info('http server closed: in-flight requests finished');
     await merger?.stop();
-    if (mergeDb && mergeDb !== driver) await mergeDb.close();
+    await mergeDb?.close();
     if (reader !== driver) await reader.close();
     await driver.close();
     app.log.info('database pool closed');
