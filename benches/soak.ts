@@ -1,4 +1,5 @@
 // npm run soak -- [--duration 10m] [--clients 120] [--database-url URL] [--redis-url URL] [--fault-s 10]
+// npm run soak -- --profile steady [--duration 30m] [--clients 60] ...   (no faults; see below)
 //
 // A `tracelens serve` child process on PostgreSQL and Redis, each reached
 // through a TCP proxy this script controls. 100+ concurrent clients run a
@@ -8,6 +9,12 @@
 // benches/results/) gives requests and statuses, P95/P99 before, during and
 // after each fault, spans acknowledged vs stored, and the child's resident
 // memory over time. See docs/reliability.md.
+//
+// --profile steady (issue 17, docs/performance.md): no faults, 60 clients,
+// half of them ingesting realistic batches of 20-500 spans, the rest full-text
+// search, filtered search and list; the report adds per-minute throughput and
+// P95/P99 per operation, PostgreSQL wait events, GIN pending lists, vacuums
+// and buffer accesses per index, and the goals judged against minute 2.
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -17,8 +24,10 @@ import pg from 'pg';
 import { mintToken } from '../src/auth/tokens.js';
 import { runCli } from '../test/helpers/cli.js';
 import { TcpProxy } from '../test/helpers/tcp-proxy.js';
+import { DbSampler } from './soak/db-sampler.js';
+import { checkGoals, perMinute, steadyMarkdown } from './soak/steady-report.js';
 import { phaseStats, serverErrorsOutside, timeline, slopePerMinute, toMarkdown, totals, type MemorySample, type Phase, type SoakReport } from './soak/report.js';
-import { Workload } from './soak/workload.js';
+import { Workload, type Profile } from './soak/workload.js';
 
 const RESULTS_DIR = fileURLToPath(new URL('./results/', import.meta.url));
 /** After a fault ends, errors within this margin still count as the fault's (reconnects, fail-fast window). */
@@ -33,20 +42,32 @@ function seconds(v: string): number {
 
 const { values: args } = parseArgs({
   options: {
-    duration: { type: 'string', default: '10m' },
-    clients: { type: 'string', default: '120' },
+    profile: { type: 'string', default: 'faults' },
+    duration: { type: 'string' },
+    clients: { type: 'string' },
     'database-url': { type: 'string', default: process.env.SOAK_DATABASE_URL ?? process.env.DATABASE_URL },
     'redis-url': { type: 'string', default: process.env.SOAK_REDIS_URL ?? 'redis://127.0.0.1:6379' },
-    'fault-s': { type: 'string', default: '10' },
-    'spans-per-batch': { type: 'string', default: '20' },
+    'fault-s': { type: 'string' },
+    /** N or MIN-MAX (uniform). */
+    'spans-per-batch': { type: 'string' },
     'pool-max': { type: 'string', default: '10' },
     label: { type: 'string', default: '' },
   },
 });
 
-const durationS = seconds(args.duration);
-const clients = Number(args.clients);
-const faultMs = seconds(args['fault-s']) * 1000;
+if (args.profile !== 'faults' && args.profile !== 'steady') throw new Error(`--profile faults|steady, not ${args.profile}`);
+const profile: Profile = args.profile;
+const DEFAULTS = {
+  faults: { duration: '10m', clients: '120', 'fault-s': '10', 'spans-per-batch': '20' },
+  steady: { duration: '30m', clients: '60', 'fault-s': '0', 'spans-per-batch': '20-500' },
+}[profile];
+const opt = (k: keyof typeof DEFAULTS) => args[k] ?? DEFAULTS[k];
+const durationS = seconds(opt('duration'));
+const clients = Number(opt('clients'));
+const faultMs = seconds(opt('fault-s')) * 1000;
+const batchRange = /^(\d+)(?:-(\d+))?$/.exec(opt('spans-per-batch'));
+if (!batchRange) throw new Error('--spans-per-batch N or MIN-MAX');
+const spansPerBatch = [Number(batchRange[1]), Number(batchRange[2] ?? batchRange[1])] as const;
 const databaseUrl = args['database-url'];
 if (!databaseUrl) throw new Error('--database-url (or SOAK_DATABASE_URL / DATABASE_URL) is required');
 const redisUrl = args['redis-url'];
@@ -117,6 +138,8 @@ async function main() {
     CACHE_KEY_PREFIX: `tracelens-soak-${runId}:`,
     // The soak measures faults, not budgets: one token carries all the load.
     RATE_LIMIT_DEVELOPER: '100000000',
+    // GIN_MERGE_INTERVAL_MS=0 reproduces the service without its background merge (docs/performance.md).
+    ...(process.env.GIN_MERGE_INTERVAL_MS ? { GIN_MERGE_INTERVAL_MS: process.env.GIN_MERGE_INTERVAL_MS } : {}),
   });
   const base = `http://127.0.0.1:${port}`;
   await waitHealthy(base, 60_000);
@@ -134,7 +157,8 @@ async function main() {
   await sampleMemory();
   const memTimer = setInterval(() => void sampleMemory(), 2000);
 
-  const workload = new Workload({ base, token, projects, traceIds, runId, spansPerBatch: Number(args['spans-per-batch']), requestTimeoutMs: 60_000, startedAt });
+  const sampler = profile === 'steady' ? await DbSampler.start(databaseUrl!, startedAt, log) : null;
+  const workload = new Workload({ base, token, projects, traceIds, runId, profile, spansPerBatch, requestTimeoutMs: 60_000, startedAt });
   log(`${clients} clients for ${durationS} s against ${base} (pid ${pid})`);
   const running = Array.from({ length: clients }, () => workload.client());
 
@@ -143,11 +167,16 @@ async function main() {
   const redisFault: Phase = { name: 'redis cut', fromMs: Math.round(durationMs * 0.65), toMs: Math.round(durationMs * 0.65) + faultMs };
   const at = (ms: number, fn: () => unknown) => new Promise<void>((r) => setTimeout(() => void Promise.resolve(fn()).then(() => r()), Math.max(0, ms - elapsed())));
   const progress = setInterval(() => log(`${Math.round(elapsed() / 1000)} s: ${workload.samples.length} requests, ${workload.tally.spansAcknowledged} spans acknowledged`), 15_000);
+  const faults = faultMs > 0 ? [dbFault, redisFault] : [];
   await Promise.all([
-    at(dbFault.fromMs, () => (log('cutting the database'), pgProxy.refuse())),
-    at(dbFault.toMs, () => (log('database back'), pgProxy.restore())),
-    at(redisFault.fromMs, () => (log('cutting redis'), redisProxy.refuse())),
-    at(redisFault.toMs, () => (log('redis back'), redisProxy.restore())),
+    ...(faultMs > 0
+      ? [
+          at(dbFault.fromMs, () => (log('cutting the database'), pgProxy.refuse())),
+          at(dbFault.toMs, () => (log('database back'), pgProxy.restore())),
+          at(redisFault.fromMs, () => (log('cutting redis'), redisProxy.refuse())),
+          at(redisFault.toMs, () => (log('redis back'), redisProxy.restore())),
+        ]
+      : []),
     at(durationMs, () => undefined),
   ]);
   workload.stop();
@@ -160,6 +189,7 @@ async function main() {
   clearInterval(progress);
   clearInterval(memTimer);
   await sampleMemory();
+  await sampler?.stop();
 
   const spansStored = await storedSpans(databaseUrl!);
   serve.child.kill('SIGTERM');
@@ -168,7 +198,10 @@ async function main() {
   await redisProxy.close();
 
   const warmupMs = Math.min(60_000, durationMs * 0.15);
-  const phases: Phase[] = [
+  const phases: Phase[] = faults.length === 0 ? [
+    { name: 'warm-up', fromMs: 0, toMs: warmupMs },
+    { name: 'after warm-up', fromMs: warmupMs, toMs: endMs },
+  ] : [
     { name: 'warm-up', fromMs: 0, toMs: warmupMs },
     { name: 'before database cut', fromMs: warmupMs, toMs: dbFault.fromMs },
     { name: 'during database cut', fromMs: dbFault.fromMs, toMs: dbFault.toMs },
@@ -180,11 +213,11 @@ async function main() {
   const report: SoakReport = {
     run_id: runId,
     started_at: startedIso,
-    config: { duration_s: durationS, clients, fault_s: faultMs / 1000, spans_per_batch: args['spans-per-batch'], pool_max: args['pool-max'], label: args.label, serve_exit_code: exitCode },
+    config: { profile, duration_s: durationS, clients, fault_s: faultMs / 1000, spans_per_batch: opt('spans-per-batch'), pool_max: args['pool-max'], label: args.label, serve_exit_code: exitCode },
     totals: totals(workload.samples, endMs / 1000),
     phases: phases.map((p) => phaseStats(workload.samples, p)),
     timeline: timeline(workload.samples),
-    faults: [dbFault, redisFault].map((f) => ({ name: f.name, from_s: f.fromMs / 1000, to_s: f.toMs / 1000 })),
+    faults: faults.map((f) => ({ name: f.name, from_s: f.fromMs / 1000, to_s: f.toMs / 1000 })),
     ingest: { ...workload.tally, spans_stored: spansStored, equal: spansStored === workload.tally.spansAcknowledged, undrained_clients: undrained },
     memory: {
       start_mb: memory[0]?.rss_mb ?? 0,
@@ -194,12 +227,16 @@ async function main() {
       slope_mb_per_min: slopePerMinute(afterWarmup),
       samples: memory,
     },
-    server_errors_outside_faults: serverErrorsOutside(workload.samples, [dbFault, redisFault], RECOVERY_MARGIN_MS),
+    server_errors_outside_faults: serverErrorsOutside(workload.samples, faults, RECOVERY_MARGIN_MS),
   };
+  const minutes = sampler ? perMinute(workload.samples, sampler.samples, endMs) : null;
+  const spansPerS = workload.tally.spansAcknowledged / (durationMs / 1000);
+  const goals = minutes ? checkGoals(minutes, spansPerS) : null;
+  const steady = minutes && sampler ? { minutes, goals, db_samples: sampler.samples } : undefined;
   await mkdir(RESULTS_DIR, { recursive: true });
   const stem = join(RESULTS_DIR, `soak-${startedIso.replace(/[:.]/g, '-')}${args.label ? `-${args.label}` : ''}`);
-  const md = toMarkdown(report);
-  await writeFile(`${stem}.json`, JSON.stringify(report, null, 2));
+  const md = toMarkdown(report) + (minutes && goals && sampler ? '\n' + steadyMarkdown(minutes, goals, sampler.ginSampled) : '');
+  await writeFile(`${stem}.json`, JSON.stringify({ ...report, steady }, null, 2));
   await writeFile(`${stem}.md`, md);
   // The service's own error lines (LOG_LEVEL=error): what each 5xx was about.
   await writeFile(`${stem}.serve.log`, serve.stdout() + serve.stderr());

@@ -103,6 +103,10 @@ export const CONFIG_SCHEMA = {
     meaning: 'load demo spans into an empty embedded database at start; never into a `DATABASE_URL` database (use `tracelens seed --demo`)',
   }),
   slowQueryMs: int('SLOW_QUERY_MS', 100, { min: 0 }, { meaning: 'queries slower than this are logged at warn (without values); 0 = off' }),
+  /** Background merge of the GIN pending lists of llm_traces (docs/performance.md, "Ingest and search together"). */
+  ginMergeIntervalMs: int('GIN_MERGE_INTERVAL_MS', 1000, { min: 0, max: 3_600_000 }, {
+    meaning: 'how often the service merges the GIN pending lists of `llm_traces` in the background (PostgreSQL; not the embedded engine), so search does not scan long lists under continuous ingest; 0 = off (leave it to autovacuum)',
+  }),
   /** GET /metrics needs a bearer token with read:metrics (default: open, like /health). */
   metricsRequireAuth: bool('METRICS_REQUIRE_AUTH', false, { meaning: 'require a bearer token with `read:metrics` for `GET /metrics`' }),
   /** Streaming export and export jobs (docs/export.md). */

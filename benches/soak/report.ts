@@ -63,7 +63,7 @@ export function timeline(samples: readonly Sample[], stepMs = 5000): TimelinePoi
     });
 }
 
-const OPS: (Op | 'all')[] = ['all', 'search', 'list', 'trace', 'ingest'];
+const OPS: (Op | 'all')[] = ['all', 'search', 'fts', 'list', 'trace', 'ingest'];
 
 export function statusLabel(status: number): string {
   return status === 0 ? 'conn/timeout' : String(status);
@@ -149,7 +149,7 @@ export function toMarkdown(r: SoakReport): string {
   const lines: string[] = [];
   lines.push(`# Soak run ${r.run_id}`, '');
   lines.push(`Started ${r.started_at}. Configuration: ${Object.entries(r.config).map(([k, v]) => `${k}=${v}`).join(', ')}.`, '');
-  lines.push(`Faults: ${r.faults.map((f) => `${f.name} ${f.from_s}-${f.to_s} s`).join('; ')}.`, '');
+  lines.push(`Faults: ${r.faults.map((f) => `${f.name} ${f.from_s}-${f.to_s} s`).join('; ') || 'none'}.`, '');
   lines.push('## Totals', '');
   lines.push(`- requests: ${r.totals.requests} (${r.totals.requests_per_s}/s); by operation: ${statuses(r.totals.by_op)}`);
   lines.push(`- statuses: ${statuses(r.totals.statuses)}`);
@@ -157,11 +157,11 @@ export function toMarkdown(r: SoakReport): string {
   lines.push(`- 5xx or connection errors outside the fault windows (+ recovery margin): ${statuses(r.server_errors_outside_faults) || 'none'}`);
   lines.push('');
   lines.push('## Latency by phase (successful responses, ms; a request counts in the phase in which it was sent)', '');
-  lines.push('| phase | time (s) | requests | statuses | P95 all | P99 all | P95 search | P95 list | P95 trace | P95 ingest |');
-  lines.push('|---|---|---|---|---|---|---|---|---|---|');
+  lines.push('| phase | time (s) | requests | statuses | P95 all | P99 all | P95 search | P95 fts | P95 list | P95 trace | P95 ingest |');
+  lines.push('|---|---|---|---|---|---|---|---|---|---|---|');
   for (const p of r.phases) {
     lines.push(
-      `| ${p.phase} | ${p.from_s}-${p.to_s} | ${p.requests} | ${statuses(p.statuses)} | ${fmt(p.p95_ms.all)} | ${fmt(p.p99_ms.all)} | ${fmt(p.p95_ms.search)} | ${fmt(p.p95_ms.list)} | ${fmt(p.p95_ms.trace)} | ${fmt(p.p95_ms.ingest)} |`,
+      `| ${p.phase} | ${p.from_s}-${p.to_s} | ${p.requests} | ${statuses(p.statuses)} | ${fmt(p.p95_ms.all)} | ${fmt(p.p99_ms.all)} | ${fmt(p.p95_ms.search)} | ${fmt(p.p95_ms.fts)} | ${fmt(p.p95_ms.list)} | ${fmt(p.p95_ms.trace)} | ${fmt(p.p95_ms.ingest)} |`,
     );
   }
   lines.push('', '## Timeline (per 5 s)', '');

@@ -4,13 +4,25 @@
 // acknowledged (503, 504, 429, connection error, timeout) is resent, the same
 // batch, until it is, so at the end every batch the soak created is
 // acknowledged exactly once and "spans acknowledged == spans stored" is exact.
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
+import { VOCABULARY } from '../../src/seed/vocabulary.js';
+import { SteadySpans } from './steady-spans.js';
 
-export type Op = 'search' | 'list' | 'trace' | 'ingest';
+/** search: filtered search; fts: full-text search (steady profile only). */
+export type Op = 'search' | 'fts' | 'list' | 'trace' | 'ingest';
+
+/**
+ * faults: the fault soak's mix (25 % ingest of small synthetic batches).
+ * steady: the sustained mix of issue 17, half ingest of realistic batches of
+ * 20-500 spans, the rest full-text search, filtered search and list.
+ */
+export type Profile = 'faults' | 'steady';
 
 export interface Sample {
   /** ms since the soak started, at request start */
   t: number;
+  /** Spans acknowledged by this (ingest) request. */
+  spans?: number;
   op: Op;
   /** HTTP status, or 0 for a connection error / client timeout */
   status: number;
@@ -27,7 +39,9 @@ export interface WorkloadOptions {
   /** Trace ids known to exist (sampled from the database at start). */
   traceIds: string[];
   runId: string;
-  spansPerBatch: number;
+  profile: Profile;
+  /** Spans per ingest batch, [min, max] (uniform). */
+  spansPerBatch: readonly [number, number];
   /** Client-side bound of one request: a request past it counts as status 0. */
   requestTimeoutMs: number;
   startedAt: number;
@@ -61,6 +75,27 @@ function searchBody(projects: readonly string[]): unknown {
   return { filter: pick(filters)(), from: range, limit: pick([20, 50]) };
 }
 
+/** Full-text search for one word: half from the frequent head of the seed's vocabulary, half from anywhere (mostly the long tail). */
+function ftsBody(): unknown {
+  const word = Math.random() < 0.5 ? VOCABULARY[randomInt(200)]! : pick(VOCABULARY);
+  return { filter: { field: 'content', operator: 'search', value: word }, from: pick(RANGES), limit: pick([20, 50]) };
+}
+
+/** Filtered search of the steady mix: equality, ranges, a user, tags and substrings (the trigram indexes). */
+function steadyFilterBody(projects: readonly string[]): unknown {
+  const filters = [
+    () => ({ field: 'provider', operator: 'eq', value: pick(PROVIDERS) }),
+    () => ({ field: 'status_code', operator: 'eq', value: 'ERROR' }),
+    () => ({ field: 'duration_ms', operator: 'gte', value: pick([1000, 5000, 20000]) }),
+    () => ({ field: 'user_id', operator: 'eq', value: `user_${String(randomInt(40_000)).padStart(5, '0')}` }),
+    () => ({ field: 'tags', operator: 'contains', value: [pick(['rag', 'agent', 'beta', 'priority', 'eval'])] }),
+    () => ({ field: 'error_message', operator: 'contains', value: pick(['rate limit', 'timeout', 'context length', 'overloaded', 'invalid']) }),
+    () => ({ field: 'input_text', operator: 'contains', value: pick(VOCABULARY) }),
+    () => ({ operator: 'AND', filters: [{ field: 'project_id', operator: 'eq', value: pick(projects) }, { field: 'total_tokens', operator: 'gt', value: pick([100, 1000]) }] }),
+  ];
+  return { filter: pick(filters)(), from: pick(RANGES), limit: pick([20, 50]) };
+}
+
 function listPath(): string {
   const q = new URLSearchParams({ limit: String(pick([10, 20, 50])), from: pick(RANGES) });
   const r = Math.random();
@@ -70,10 +105,10 @@ function listPath(): string {
   return `/api/v1/traces?${q}`;
 }
 
-function ingestBatch(o: WorkloadOptions, batchNo: number): unknown[] {
+function ingestBatch(o: WorkloadOptions, batchNo: number, size: number): unknown[] {
   const traceId = `soak-${o.runId}-${batchNo}`;
   const now = Date.now();
-  return Array.from({ length: o.spansPerBatch }, (_, i) => ({
+  return Array.from({ length: size }, (_, i) => ({
     ts: new Date(now - i).toISOString(),
     trace_id: traceId,
     span_id: `s${i}`,
@@ -109,16 +144,22 @@ export class Workload {
   /** One client; resolves after stop() once its current batch (with retries) is acknowledged. */
   async client(): Promise<void> {
     let cursor: { path: string; body: Record<string, unknown> } | null = null;
+    const spans = this.o.profile === 'steady' ? new SteadySpans(this.o.runId, this.o.projects) : null;
     while (!this.stopping) {
       const r = Math.random();
-      if (r < 0.25) await this.ingest();
+      if (spans) {
+        if (r < 0.5) await this.ingest(spans);
+        else if (r < 0.7) await this.request('fts', '/api/v1/traces/search', { method: 'POST', body: JSON.stringify(ftsBody()) });
+        else if (r < 0.85) await this.request('search', '/api/v1/traces/search', { method: 'POST', body: JSON.stringify(steadyFilterBody(this.o.projects)) });
+        else await this.list();
+      } else if (r < 0.25) await this.ingest(null);
       else if (r < 0.45) await this.traceById();
       else if (r < 0.7) await this.list();
       else cursor = await this.search(cursor);
     }
   }
 
-  private async request(op: Op, path: string, init: RequestInit = {}): Promise<{ status: number; json: unknown }> {
+  private async request(op: Op, path: string, init: RequestInit = {}): Promise<{ status: number; json: unknown; sample: Sample }> {
     const t0 = performance.now();
     let status = 0;
     let json: unknown = null;
@@ -140,7 +181,7 @@ export class Workload {
     const error = (json as { error?: { code?: string; message?: string } } | null)?.error;
     if (status >= 300 && error?.code) sample.code = `${op}:${error.code} (${(error.message ?? '').split(/[;:]/)[0]})`;
     this.samples.push(sample);
-    return { status, json };
+    return { status, json, sample };
   }
 
   private async traceById() {
@@ -161,15 +202,18 @@ export class Workload {
     return null;
   }
 
-  private async ingest() {
+  private async ingest(spans: SteadySpans | null) {
     const batchNo = ++this.batchNo;
     this.tally.batchesCreated++;
-    const body = JSON.stringify(ingestBatch(this.o, batchNo));
+    const [min, max] = this.o.spansPerBatch;
+    const size = min + randomInt(max - min + 1);
+    const body = JSON.stringify(spans ? spans.batch(batchNo, size) : ingestBatch(this.o, batchNo, size));
     for (let attempt = 0; ; attempt++) {
       if (attempt > 0) this.tally.retries++;
-      const { status, json } = await this.request('ingest', '/api/v1/traces', { method: 'POST', body });
+      const { status, json, sample } = await this.request('ingest', '/api/v1/traces', { method: 'POST', body });
       if (status === 200 || status === 201) {
         const data = (json as { data: { accepted: number; duplicates: number } }).data;
+        sample.spans = data.accepted;
         this.tally.batchesAcknowledged++;
         this.tally.spansAcknowledged += data.accepted;
         if (attempt > 0 && data.duplicates > 0) this.tally.ambiguousStored++;

@@ -7,6 +7,7 @@ import { createVerifier } from '../auth/verifier.js';
 import { mintToken } from '../auth/tokens.js';
 import { isDevelopmentMode, loadConfig, type Config } from '../config.js';
 import { openAdminDriver, openDrivers } from '../storage/open.js';
+import { GinPendingMerger } from '../storage/gin-merger.js';
 import { SchemaGate } from '../storage/schema-gate.js';
 import { createQueryMonitor } from '../storage/observe.js';
 import { loadDemoDataIfEmpty } from '../seed/demo.js';
@@ -88,10 +89,23 @@ export async function serveOne(): Promise<void> {
       app.exportWorker.start();
     })
     .finally(() => (admin === driver ? undefined : admin.close()));
+  // GIN pending lists merged off the request path, on a connection of its own
+  // without the API's statement timeout (a list left by a bulk load takes a while).
+  // PostgreSQL only: the embedded engine has one connection, and every merge
+  // would queue the API's queries behind it (it is for development and small
+  // data; tracelens maintain merges there).
+  const mergeDb = config.ginMergeIntervalMs > 0 && config.databaseUrl !== null ? await openAdminDriver(config, 0) : null;
+  const merger = mergeDb ? new GinPendingMerger(mergeDb, config.ginMergeIntervalMs, app.log) : null;
   // The slow-query log starts once start-up work is done: the demo load's
   // multi-row inserts are slow by design, and warning about them told a new
   // user that something was wrong when nothing was.
-  void startup.then(() => monitor.useLogger(app.log));
+  // The first merge (a start-up or demo load's long lists) is start-up work too.
+  void startup
+    .then(() => merger?.mergeOnce().catch(() => undefined))
+    .then(() => {
+      monitor.useLogger(app.log);
+      merger?.start();
+    });
   // The embedded engine cannot be "down": wait, so the printed curl finds data.
   if (config.databaseUrl === null) await startup;
   else await Promise.race([startup, new Promise((r) => setTimeout(r, 5000).unref())]);
@@ -135,6 +149,8 @@ export async function serveOne(): Promise<void> {
     await app.close();
     clearInterval(closeIdle);
     app.log.info('http server closed: in-flight requests finished');
+    await merger?.stop();
+    await mergeDb?.close();
     if (reader !== driver) await reader.close();
     await driver.close();
     app.log.info('database pool closed');

@@ -11,6 +11,7 @@ import type { QueryShape } from './query-shape.js';
 import { searchVectors } from './search-vectors.js';
 import { sizes } from './sizes.js';
 import { slowStatements } from './slow-statements.js';
+import { steadyIngest } from './steady-ingest.js';
 import { tableHealth } from './table-health.js';
 import { unusedIndexes } from './unused-indexes.js';
 
@@ -18,6 +19,7 @@ export const CHECK_FAMILIES: readonly CheckFamily[] = [
   indexValidity,
   queryPlans,
   tableHealth,
+  steadyIngest,
   searchVectors,
   unusedIndexes,
   sizes,

@@ -3,6 +3,7 @@ import m0001 from './0001-init.js';
 import m0002 from './0002-query-indexes.js';
 import m0003 from './0003-analytics-rollups.js';
 import m0004 from './0004-export-jobs.js';
+import m0006 from './0006-steady-ingest.js';
 
 export interface Migration {
   readonly id: string;
@@ -14,4 +15,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { id: '0002-query-indexes', sql: m0002 },
   { id: '0003-analytics-rollups', sql: m0003 },
   { id: '0004-export-jobs', sql: m0004 },
+  { id: '0006-steady-ingest', sql: m0006 },
 ];
