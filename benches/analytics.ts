@@ -8,8 +8,6 @@
 //  4. ingest throughput with and without rollup maintenance, same run,
 //     concurrent batches all in the current minute (the hot-row worst case).
 // Writes benches/results/analytics-<timestamp>.json and .md.
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { compileMetricsQuery } from '../src/analytics/compile-metrics.js';
@@ -24,6 +22,7 @@ import { startApi } from './harness/api-server.js';
 import { runFloor } from './harness/floor.js';
 import { runLoad } from './harness/load.js';
 import { prepareDatabase } from './harness/prepare.js';
+import { machineInfo, writeReport } from './harness/report.js';
 import type { LatencySummary } from './harness/stats.js';
 
 const DEFAULT_URL = 'postgres://postgres@127.0.0.1:5432/tracelens_bench_analytics';
@@ -201,18 +200,13 @@ async function main() {
   const report = {
     started: started.toISOString(),
     command: `npm run bench:analytics -- ${process.argv.slice(2).join(' ')}`.trim(),
-    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version, ...dbInfo },
+    machine: machineInfo(dbInfo),
     settings: { durationS, connections },
     cases: results,
     sizes: size,
     ingest,
   };
-  const md = markdown(report);
-  mkdirSync(f.out, { recursive: true });
-  const stamp = started.toISOString().replace(/[:.]/g, '-');
-  writeFileSync(`${f.out}/analytics-${stamp}.json`, JSON.stringify(report, null, 2));
-  writeFileSync(`${f.out}/analytics-${stamp}.md`, md);
-  process.stdout.write(md);
+  writeReport(f.out, 'analytics-', started, report, markdown(report));
   process.exitCode = results.every((r) => r.pass) ? 0 : 1;
 }
 

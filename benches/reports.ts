@@ -3,13 +3,12 @@
 // of the analytics suite unless DATABASE_URL names another), at a fixed
 // concurrency: P50/P95/P99, meta.source, and the 100 ms P95 target for
 // 30-day ranges. Writes benches/results/reports-<timestamp>.json and .md.
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import { mintToken } from '../src/auth/tokens.js';
 import { startApi } from './harness/api-server.js';
 import { runLoad } from './harness/load.js';
 import { prepareDatabase } from './harness/prepare.js';
+import { machineInfo, writeReport } from './harness/report.js';
 import type { LatencySummary } from './harness/stats.js';
 
 const DEFAULT_URL = 'postgres://postgres@127.0.0.1:5432/tracelens_bench_analytics';
@@ -89,7 +88,7 @@ async function main() {
   const report = {
     started: started.toISOString(),
     command: `npm run bench:reports -- ${process.argv.slice(2).join(' ')}`.trim(),
-    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version, ...dbInfo },
+    machine: machineInfo(dbInfo),
     settings: { durationS, connections },
     cases: results,
   };
@@ -103,11 +102,7 @@ async function main() {
     ...results.map((r) => `| ${r.name} | ${r.sources.join(' + ')} | ${r.api.p50} | ${r.api.p95} | ${r.api.p99} | ${r.api.rps} | ${r.target ?? '-'} | ${r.target === null ? '' : r.pass ? 'PASS' : 'FAIL'} |`),
     '',
   ].join('\n');
-  mkdirSync(f.out, { recursive: true });
-  const stamp = started.toISOString().replace(/[:.]/g, '-');
-  writeFileSync(`${f.out}/reports-${stamp}.json`, JSON.stringify(report, null, 2));
-  writeFileSync(`${f.out}/reports-${stamp}.md`, md);
-  process.stdout.write(md);
+  writeReport(f.out, 'reports-', started, report, md);
   process.exitCode = results.every((r) => r.pass) ? 0 : 1;
 }
 

@@ -3,8 +3,6 @@
 // next to the raw database floor for the same SQL at the same concurrency;
 // then the warm cache suite and, on request, the frozen-Redis suite.
 // Writes benches/results/<timestamp>.json and .md. See benches/README.md.
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { mintToken } from '../src/auth/tokens.js';
@@ -16,7 +14,7 @@ import { runFloor } from './harness/floor.js';
 import { runLoad } from './harness/load.js';
 import { exportSuite, type ExportCase } from './harness/export-suite.js';
 import { redisFrozenSuite, type RedisFrozenResult } from './harness/redis-frozen.js';
-import { markdownReport, type CaseResult, type CacheResult } from './harness/report.js';
+import { machineInfo, markdownReport, writeReport, type CaseResult, type CacheResult } from './harness/report.js';
 import { benchClaims, shapeSql, type BenchScope } from './harness/shape-sql.js';
 import type { LatencySummary } from './harness/stats.js';
 import { ENDPOINT_BOUNDS, TARGETS, WARM_CACHE_MIN_RATIO } from './harness/targets.js';
@@ -174,7 +172,7 @@ async function main(): Promise<void> {
     started: started.toISOString(),
     finished: new Date().toISOString(),
     command: `tsx benches/run.ts ${process.argv.slice(2).join(' ')}`.trim(),
-    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version, ...dbInfo },
+    machine: machineInfo(dbInfo),
     settings: { durationS, floorS, connections, scope: scope === null ? 'admin' : `project ${BENCH_PROJECT}`, apiPoolMax: poolEnv.DB_POOL_MAX },
     values,
     cases,
@@ -182,13 +180,8 @@ async function main(): Promise<void> {
     redisFrozen,
     exports,
   };
-  mkdirSync(f.out, { recursive: true });
-  const stamp = started.toISOString().replace(/[:.]/g, '-');
-  const md = markdownReport(report);
-  writeFileSync(`${f.out}/${stamp}.json`, JSON.stringify(report, null, 2));
-  writeFileSync(`${f.out}/${stamp}.md`, md);
-  process.stdout.write(md);
-  log(`\nwritten: ${f.out}/${stamp}.json and .md`);
+  const stem = writeReport(f.out, '', started, report, markdownReport(report));
+  log(`\nwritten: ${stem}.json and .md`);
   const failed = cases.some((c) => !c.pass) || (cache !== null && !cache.pass) || exports.some((c) => !c.pass);
   process.exitCode = failed ? 1 : 0;
 }

@@ -1,5 +1,9 @@
 // The markdown table of a run: one row per query type and variant, with the
-// target it is held to, then the cache comparison.
+// target it is held to, then the cache comparison; and the files every suite
+// writes its results to.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import type { DatabaseInfo } from './prepare.js';
 import type { LatencySummary } from './stats.js';
 import { TARGETS, WARM_CACHE_MIN_RATIO } from './targets.js';
 import type { RedisFrozenResult } from './redis-frozen.js';
@@ -78,4 +82,22 @@ export function markdownReport(r: Report): string {
   }
   lines.push(...exportMarkdown(r.exports ?? []));
   return `${lines.join('\n')}\n`;
+}
+
+/** The host a run measured on, with the database it ran against. */
+export function machineInfo(db: DatabaseInfo) {
+  return { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version, ...db };
+}
+
+/**
+ * Writes <out>/<prefix><started>.json (the report) and .md, prints the
+ * markdown, and returns the path without its extension.
+ */
+export function writeReport(out: string, prefix: string, started: Date, report: unknown, md: string): string {
+  mkdirSync(out, { recursive: true });
+  const stem = `${out}/${prefix}${started.toISOString().replace(/[:.]/g, '-')}`;
+  writeFileSync(`${stem}.json`, JSON.stringify(report, null, 2));
+  writeFileSync(`${stem}.md`, md);
+  process.stdout.write(md);
+  return stem;
 }

@@ -6,7 +6,7 @@ import type { FilterNode } from '../query/ast.js';
 import { parseAttributePath } from '../query/attribute-path.js';
 import { lookupField, ATTRIBUTES_PREFIX, type Column } from '../query/fields.js';
 import { normalize } from '../query/normalize.js';
-import { parseTimeBound } from '../query/time.js';
+import { requireTimeBound } from '../query/request.js';
 import { echo, validateFilter } from '../query/validate.js';
 import { AGGREGATIONS, GROUP_COLUMNS, lookupMetric, METRICS, type Aggregation, type MetricDef } from './catalog.js';
 import { INTERVAL_SPELLINGS, isTimeZone, lookupInterval, type IntervalDef } from './intervals.js';
@@ -248,8 +248,8 @@ function finish(d: Draft): MetricsRequest {
   return {
     metrics: d.metrics,
     interval,
-    from: timeBound(d.from ?? DEFAULT_FROM, 'from'),
-    to: d.to === null ? null : timeBound(d.to, 'to'),
+    from: requireTimeBound(d.from ?? DEFAULT_FROM, 'from'),
+    to: d.to === null ? null : requireTimeBound(d.to, 'to'),
     timeZone,
     groupBy,
     filter: d.filter,
@@ -275,12 +275,7 @@ function groupSpec(name: string, path: string): GroupSpec {
   return { kind: 'column', name, column: f.column };
 }
 
-function timeBound(raw: string, path: string): string {
-  const bound = parseTimeBound(raw);
-  if (bound === null) throw appError.INVALID_TIME_RANGE(path, echo(raw));
-  return bound;
-}
-
+/** A from/to bound in canonical form (a 400 INVALID_TIME_RANGE on `path` otherwise). */
 /** Canonical, value-complete text of a request: the cache key's query part. */
 export function canonicalMetricsRequest(r: MetricsRequest, filterKey: (f: FilterNode) => unknown): unknown {
   return [

@@ -15,6 +15,7 @@ import { ReadRouter } from '../replica/read-router.js';
 import { answerMetricsCollects } from '../cluster/cluster-metrics.js';
 import { superviseWorkers } from '../cluster/supervisor.js';
 import { primaryLog } from '../cluster/primary-log.js';
+import { onStopSignal } from '../cluster/stop-signals.js';
 import { defaultWorkerCount, MAX_WORKERS } from '../cluster/worker-count.js';
 import { collectDriverGauges } from '../metrics/index.js';
 import { parseFlags, UsageError } from './args.js';
@@ -51,7 +52,7 @@ export async function serveCommand(argv: string[] = []): Promise<void> {
   const workers = flags.workers === undefined ? defaultWorkerCount() : Number(flags.workers);
   // Checked before forking, so a bad variable fails once, not in every worker.
   const config = loadConfig();
-  if (workers === 1) return serveOne();
+  if (workers === 1) return serveOne(config);
   if (config.databaseUrl === null) {
     // The embedded engine is one process's files: a second process cannot open them.
     throw new UsageError(`--workers ${workers} needs DATABASE_URL: the embedded engine serves one process\n\n${HELP}`);
@@ -60,8 +61,7 @@ export async function serveCommand(argv: string[] = []): Promise<void> {
 }
 
 /** One API process: the whole server, or one worker under --workers. */
-export async function serveOne(): Promise<void> {
-  const config = loadConfig();
+export async function serveOne(config: Config = loadConfig()): Promise<void> {
   const monitor = createQueryMonitor({ slowQueryMs: config.slowQueryMs });
   const { primary: driver, reader } = await openDrivers(config, monitor.observe);
   const schemaGate = new SchemaGate();
@@ -128,12 +128,7 @@ export async function serveOne(): Promise<void> {
   // SIGTERM: stop accepting, let in-flight requests finish (Fastify answers
   // new ones 503 while closing), then close the pool. Bounded, so a stuck
   // request cannot keep a terminating pod alive forever.
-  let stopping = false;
   const shutdown = async (signal: string) => {
-    // Under --workers a terminal's Ctrl-C reaches the workers and the primary,
-    // which then sends SIGTERM too: drain once.
-    if (stopping) return;
-    stopping = true;
     app.log.info({ signal, worker: cluster.isWorker ? process.env.TRACELENS_WORKER : undefined }, 'shutting down');
     const force = setTimeout(() => {
       app.log.error('shutdown took too long; exiting');
@@ -156,6 +151,5 @@ export async function serveOne(): Promise<void> {
     app.log.info('database pool closed');
     process.exit(0);
   };
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  process.on('SIGINT', () => void shutdown('SIGINT'));
+  onStopSignal((signal) => void shutdown(signal));
 }

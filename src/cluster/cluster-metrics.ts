@@ -41,8 +41,9 @@ export function serveMetricsRequests(): void {
     const answer = () => {
       gathers.delete(id);
       clearTimeout(timer);
-      const text = AggregatorRegistry.aggregate(parts).metrics();
-      void Promise.resolve(text).then((t) => worker.isConnected() && worker.send({ type: 'tracelens:metrics-answer', id: msg.id, text: t }));
+      void AggregatorRegistry.aggregate(parts)
+        .metrics()
+        .then((text) => worker.isConnected() && worker.send({ type: 'tracelens:metrics-answer', id: msg.id, text }));
     };
     const timer = setTimeout(answer, GATHER_TIMEOUT_MS);
     gathers.set(id, (metrics) => {

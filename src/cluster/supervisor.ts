@@ -12,6 +12,7 @@ import cluster, { type Worker } from 'node:cluster';
 import { fileURLToPath } from 'node:url';
 import type { PrimaryLog } from './primary-log.js';
 import { serveMetricsRequests } from './cluster-metrics.js';
+import { onStopSignal } from './stop-signals.js';
 
 export interface SupervisorOptions {
   workers: number;
@@ -89,8 +90,7 @@ export function superviseWorkers(opts: SupervisorOptions): void {
 
   serveMetricsRequests();
 
-  const shutdown = (signal: string) => {
-    if (stopping) return;
+  onStopSignal((signal) => {
     stopping = true;
     log('info', { signal, workers: slotOf.size }, 'shutting down: workers drain their in-flight requests');
     if (slotOf.size === 0) process.exit(0);
@@ -101,9 +101,7 @@ export function superviseWorkers(opts: SupervisorOptions): void {
       for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGKILL');
       process.exit(1);
     }, opts.graceMs + 5000).unref();
-  };
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
+  });
 
   for (let slot = 0; slot < opts.workers; slot++) fork(slot);
 }

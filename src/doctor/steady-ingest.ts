@@ -152,8 +152,8 @@ async function autovacuum(db: DoctorDb): Promise<CheckResult> {
     };
   }
   const own = (name: string) => {
-    const v = Number(reloption(s.options, name));
-    return Number.isFinite(v) && reloption(s.options, name) !== null ? v : null;
+    const v = reloption(s.options, name);
+    return v !== null && Number.isFinite(Number(v)) ? Number(v) : null;
   };
   const trigger = (own('autovacuum_vacuum_insert_threshold') ?? s.threshold) + (own('autovacuum_vacuum_insert_scale_factor') ?? s.scale_factor) * s.reltuples;
   const behind = s.ins_since_vacuum !== null && s.ins_since_vacuum > 2 * trigger && (s.hours_since_vacuum === null || s.hours_since_vacuum > VACUUM_LAG_HOURS);

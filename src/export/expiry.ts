@@ -15,7 +15,7 @@ export interface ExpiryResult {
  * A file written this recently is never stale: a run renames its file into
  * place just before it records the job as completed.
  */
-export const STALE_AFTER_MS = 10 * 60_000;
+const STALE_AFTER_MS = 10 * 60_000;
 
 export async function expireExports(db: Queryable, files: FileStore, now = Date.now()): Promise<ExpiryResult> {
   const expired = await expireJobs(db);

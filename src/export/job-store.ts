@@ -9,10 +9,16 @@ import { SqlParams } from '../query/compile.js';
 import type { Queryable } from '../storage/driver.js';
 import type { Compression, JobFormat } from './formats.js';
 
-export const JOB_TABLE = 'tracelens_export_jobs';
+const JOB_TABLE = 'tracelens_export_jobs';
+
+const LEASE = (param: string) => `now() + ${param}::bigint * interval '1 millisecond'`;
+/** A processing job whose worker stopped renewing its lease. */
+const LEASE_RAN_OUT = `status = 'processing' AND lease_expires_at < now()`;
+/** The job ($1) is still the run of this worker ($2): guards every statement of a run. */
+const HELD_BY_WORKER = `id = $1::uuid AND lease_owner = $2::text AND status = 'processing'`;
+const NO_LEASE = 'lease_owner = NULL, lease_expires_at = NULL';
 
 export type JobStatus = 'pending' | 'processing' | 'completed' | 'failed' | 'cancelled' | 'expired';
-export const FINISHED: readonly JobStatus[] = ['completed', 'failed', 'cancelled', 'expired'];
 
 export interface JobRow {
   id: string;
@@ -46,7 +52,7 @@ export interface PrincipalSnapshot {
   projects: 'all' | string[];
 }
 
-export function snapshotOf(p: Principal): PrincipalSnapshot {
+function snapshotOf(p: Principal): PrincipalSnapshot {
   return { sub: p.sub, orgId: p.orgId, role: p.role, permissions: [...p.permissions].sort(), projects: p.projects === 'all' ? 'all' : [...p.projects] };
 }
 
@@ -117,7 +123,7 @@ export async function cancelJob(db: Queryable, p: Principal, id: string): Promis
   const params = new SqlParams();
   const idParam = params.append(id, 'text');
   const res = await db.query<{ id: string }>(
-    `UPDATE ${JOB_TABLE} SET status = 'cancelled', completed_at = now(), lease_owner = NULL, lease_expires_at = NULL
+    `UPDATE ${JOB_TABLE} SET status = 'cancelled', completed_at = now(), ${NO_LEASE}
       WHERE id = ${idParam}::uuid AND status IN ('pending', 'processing') AND ${visibleTo(p, params)} RETURNING id`,
     params.values,
     { kind: 'export' },
@@ -125,8 +131,6 @@ export async function cancelJob(db: Queryable, p: Principal, id: string): Promis
   if (res.rows.length > 0) return 'cancelled';
   return (await getJob(db, p, id)) === null ? 'missing' : 'finished';
 }
-
-const LEASE = (param: string) => `now() + ${param}::bigint * interval '1 millisecond'`;
 
 /**
  * Claims the oldest runnable job: pending, or processing under a lease that
@@ -138,7 +142,7 @@ export async function claimJob(db: Queryable, worker: string, leaseMs: number, m
     `UPDATE ${JOB_TABLE} SET status = 'processing', lease_owner = $1::text, lease_expires_at = ${LEASE('$2')},
             attempts = attempts + 1, started_at = coalesce(started_at, now()), rows = 0, bytes = 0
       WHERE id = (SELECT id FROM ${JOB_TABLE}
-                   WHERE (status = 'pending' OR (status = 'processing' AND lease_expires_at < now())) AND attempts < $3::bigint
+                   WHERE (status = 'pending' OR (${LEASE_RAN_OUT})) AND attempts < $3::bigint
                    ORDER BY created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED)
       RETURNING *`,
     [worker, leaseMs, maxAttempts],
@@ -151,9 +155,9 @@ export async function claimJob(db: Queryable, worker: string, leaseMs: number, m
 export async function failAbandoned(db: Queryable, maxAttempts: number, ttlS: number): Promise<string[]> {
   const res = await db.query<{ id: string }>(
     `UPDATE ${JOB_TABLE} SET status = 'failed', completed_at = now(), expires_at = now() + $2::bigint * interval '1 second',
-            lease_owner = NULL, lease_expires_at = NULL,
+            ${NO_LEASE},
             error = 'The export stopped ' || attempts || ' times without finishing (its worker exited or lost the database); giving up'
-      WHERE status = 'processing' AND lease_expires_at < now() AND attempts >= $1::bigint RETURNING id`,
+      WHERE ${LEASE_RAN_OUT} AND attempts >= $1::bigint RETURNING id`,
     [maxAttempts, ttlS],
     { kind: 'export' },
   );
@@ -164,7 +168,7 @@ export async function failAbandoned(db: Queryable, maxAttempts: number, ttlS: nu
 export async function heartbeat(db: Queryable, id: string, worker: string, leaseMs: number, rows: number, bytes: number): Promise<boolean> {
   const res = await db.query(
     `UPDATE ${JOB_TABLE} SET lease_expires_at = ${LEASE('$3')}, rows = $4::bigint, bytes = $5::bigint
-      WHERE id = $1::uuid AND lease_owner = $2::text AND status = 'processing' RETURNING id`,
+      WHERE ${HELD_BY_WORKER} RETURNING id`,
     [id, worker, leaseMs, rows, bytes],
     { kind: 'export' },
   );
@@ -174,8 +178,8 @@ export async function heartbeat(db: Queryable, id: string, worker: string, lease
 export async function completeJob(db: Queryable, id: string, worker: string, r: { rows: number; bytes: number; fileName: string; ttlS: number }): Promise<boolean> {
   const res = await db.query(
     `UPDATE ${JOB_TABLE} SET status = 'completed', rows = $3::bigint, bytes = $4::bigint, file_name = $5::text,
-            completed_at = now(), expires_at = now() + $6::bigint * interval '1 second', lease_owner = NULL, lease_expires_at = NULL
-      WHERE id = $1::uuid AND lease_owner = $2::text AND status = 'processing' RETURNING id`,
+            completed_at = now(), expires_at = now() + $6::bigint * interval '1 second', ${NO_LEASE}
+      WHERE ${HELD_BY_WORKER} RETURNING id`,
     [id, worker, r.rows, r.bytes, r.fileName, r.ttlS],
     { kind: 'export' },
   );
@@ -185,8 +189,8 @@ export async function completeJob(db: Queryable, id: string, worker: string, r: 
 export async function failJob(db: Queryable, id: string, worker: string, error: string, ttlS: number): Promise<void> {
   await db.query(
     `UPDATE ${JOB_TABLE} SET status = 'failed', error = $3::text, completed_at = now(), expires_at = now() + $4::bigint * interval '1 second',
-            lease_owner = NULL, lease_expires_at = NULL
-      WHERE id = $1::uuid AND lease_owner = $2::text AND status = 'processing'`,
+            ${NO_LEASE}
+      WHERE ${HELD_BY_WORKER}`,
     [id, worker, error, ttlS],
     { kind: 'export' },
   );
@@ -195,8 +199,8 @@ export async function failJob(db: Queryable, id: string, worker: string, error: 
 /** A worker that stops (SIGTERM) hands its job back at once instead of letting the lease run out. */
 export async function releaseJob(db: Queryable, id: string, worker: string): Promise<void> {
   await db.query(
-    `UPDATE ${JOB_TABLE} SET status = 'pending', attempts = greatest(attempts - 1, 0), lease_owner = NULL, lease_expires_at = NULL
-      WHERE id = $1::uuid AND lease_owner = $2::text AND status = 'processing'`,
+    `UPDATE ${JOB_TABLE} SET status = 'pending', attempts = greatest(attempts - 1, 0), ${NO_LEASE}
+      WHERE ${HELD_BY_WORKER}`,
     [id, worker],
     { kind: 'export' },
   );

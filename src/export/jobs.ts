@@ -13,7 +13,7 @@ import type { FileStore } from './file-store.js';
 import { framingOf } from './formats.js';
 import { cancelJob, getJob, insertJob, listJobs, type JobPosition, type JobRow } from './job-store.js';
 
-export const JOBS_PATH = '/api/v1/export/jobs';
+const JOBS_PATH = '/api/v1/export/jobs';
 
 export async function createJob(db: Queryable, principal: Principal, body: JobExportBody, now = Date.now()): Promise<JobRow> {
   const req = exportSearchRequest(body, principal);
@@ -81,7 +81,9 @@ export async function pageJobs(db: Queryable, principal: Principal, limit: numbe
   };
 }
 
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** A job id: a UUID the server generated (lower case), in routes and cursors. */
+export const JOB_ID_PATTERN = '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$';
+const UUID_RE = new RegExp(JOB_ID_PATTERN);
 const ISO_MS_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 function decodeJobCursor(cursor: string): JobPosition {

@@ -3,7 +3,6 @@
 // own; the embedded engine (no streaming protocol) through keyset pages of the
 // search query. Either way at most one batch is held in memory.
 import Cursor from 'pg-cursor';
-import type pg from 'pg';
 import type { SearchRequest } from '../query/request.js';
 import type { Driver } from '../storage/driver.js';
 import { PostgresDriver } from '../storage/postgres.js';
@@ -35,7 +34,7 @@ export interface SourceOptions {
 }
 
 /** Text a batch should hold: rows range from a few hundred bytes to about a megabyte (three 256 kB texts and attributes). */
-export const BATCH_TARGET_BYTES = 2 * 1024 * 1024;
+const BATCH_TARGET_BYTES = 2 * 1024 * 1024;
 const FIRST_BATCH_ROWS = 64;
 
 /**
@@ -96,17 +95,13 @@ async function openCursorSource(db: PostgresDriver, q: LineQuery, o: SourceOptio
         // writing to a socket nobody reads (only termination ends that):
         // terminate it from a pooled connection, the dedicated one is discarded anyway.
         await db.query('SELECT pg_terminate_backend($1)', [pid], { kind: 'export' }).catch(() => undefined);
-        destroy(client);
+        client.connection.stream.destroy();
         return;
       }
       await cursor.close().catch(() => undefined);
       await client.end().catch(() => undefined);
     },
   };
-}
-
-function destroy(client: pg.Client): void {
-  (client as unknown as { connection: { stream: { destroy(): void } } }).connection.stream.destroy();
 }
 
 /**

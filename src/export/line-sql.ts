@@ -32,7 +32,7 @@ function jsonValue(f: FieldDef): string {
  * sub-select names the keys and writes compact JSON; json_build_object would
  * pad every key with " : ".
  */
-export function ndjsonLineSql(fields: readonly FieldDef[]): string {
+function ndjsonLineSql(fields: readonly FieldDef[]): string {
   return `(SELECT row_to_json(r) FROM (SELECT ${fields.map((f) => `${jsonValue(f)} AS ${f.column}`).join(', ')}) r)::text AS ${LINE}`;
 }
 
@@ -67,7 +67,7 @@ function csvCell(f: FieldDef): string {
 }
 
 /** One CSV record per row (without its line break); concat() writes a NULL cell as empty. */
-export function csvLineSql(fields: readonly FieldDef[]): string {
+function csvLineSql(fields: readonly FieldDef[]): string {
   return `concat(${fields.map(csvCell).join(`, ',', `)}) AS ${LINE}`;
 }
 

@@ -11,7 +11,7 @@ import { framingOf, type ExportFormat } from './formats.js';
 import { openLineSource } from './line-source.js';
 
 /** Largest batch of rows read at once (smaller when rows are long, see BatchSizer). */
-export const MAX_BATCH_ROWS = 2000;
+const MAX_BATCH_ROWS = 2000;
 
 export interface OpenExportOptions {
   format: ExportFormat;

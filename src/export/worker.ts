@@ -141,20 +141,17 @@ export class ExportWorker {
     }, Math.max(100, Math.floor(config.leaseMs / 3)));
     beat.unref();
     try {
-      const result = await runJob(reader, config, files, job, progress, run.controller.signal);
-      clearInterval(beat);
+      // The lease stops being renewed once the run settles: what follows records its outcome.
+      const result = await runJob(reader, config, files, job, progress, run.controller.signal).finally(() => clearInterval(beat));
       const ok = await completeJob(db, job.id, this.id, { ...result, ttlS: config.ttlS });
       if (!ok) await files.remove(result.fileName);
       else log.info({ job: job.id, rows: result.rows, bytes: result.bytes }, 'export job completed');
     } catch (err) {
-      clearInterval(beat);
       if (run.reason === 'stopping') await releaseJob(db, job.id, this.id).catch(() => undefined);
       else if (run.reason === null) {
         if (!isAppError(err) || err.statusCode >= 500) log.error({ err, job: job.id }, 'export job failed');
         await failJob(db, job.id, this.id, failureMessage(err), config.ttlS).catch((e: unknown) => log.warn({ err: e, job: job.id }, 'could not record an export failure'));
       }
-    } finally {
-      clearInterval(beat);
     }
   }
 }

@@ -122,11 +122,15 @@ function sortField(name: string | undefined, path: string): FieldDef {
   return f;
 }
 
-function timeBound(raw: string | null | undefined, path: string): string | null {
-  if (raw === undefined || raw === null) return null;
+/** A `from`/`to` value as a time bound, or INVALID_TIME_RANGE naming `path`. */
+export function requireTimeBound(raw: string, path: string): string {
   const bound = parseTimeBound(raw);
   if (bound === null) throw appError.INVALID_TIME_RANGE(path, echo(raw));
   return bound;
+}
+
+function timeBound(raw: string | null | undefined, path: string): string | null {
+  return raw === undefined || raw === null ? null : requireTimeBound(raw, path);
 }
 
 function outputFields(requested: readonly string[] | undefined, principal: Principal): readonly FieldDef[] {

@@ -6,12 +6,18 @@
 // eslint-disable-next-line no-control-regex
 const NUL_RE = /\u0000/;
 const LONE_SURROGATE_RE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const UNSTORABLE_ALL_RE = new RegExp(`${NUL_RE.source}|${LONE_SURROGATE_RE.source}`, 'g');
 
 /** Why the string cannot be stored, or null when it can. */
 export function unstorableText(s: string): string | null {
   if (NUL_RE.test(s)) return 'must not contain NUL (\\u0000) characters';
   if (LONE_SURROGATE_RE.test(s)) return 'must be valid Unicode (contains a lone surrogate)';
   return null;
+}
+
+/** The string with NUL and lone surrogates replaced by U+FFFD (for input that is repaired, not rejected). */
+export function toStorableText(s: string): string {
+  return unstorableText(s) === null ? s : s.replace(UNSTORABLE_ALL_RE, '\uFFFD');
 }
 
 /**

@@ -11,17 +11,14 @@ export const FAKE_COMPLETION = {
 
 export interface FakeOpenAI {
   baseURL: string;
-  requests: number;
   close(): Promise<void>;
 }
 
 export async function startFakeOpenAI(): Promise<FakeOpenAI> {
-  const state = { requests: 0 };
   const server: Server = createServer((req, res) => {
     let body = '';
     req.on('data', (c: Buffer) => (body += c.toString()));
     req.on('end', () => {
-      state.requests++;
       const request = JSON.parse(body || '{}') as { model?: string };
       res.setHeader('content-type', 'application/json');
       if (req.url !== '/v1/chat/completions' || request.model === 'broken') {
@@ -46,9 +43,6 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
   const port = typeof addr === 'object' && addr ? addr.port : 0;
   return {
     baseURL: `http://127.0.0.1:${port}/v1`,
-    get requests() {
-      return state.requests;
-    },
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }

@@ -18,12 +18,10 @@ import { ATTRIBUTES_PREFIX } from '../../query/fields.js';
 import { canonicalFilter } from '../../query/request.js';
 import { echo } from '../../query/validate.js';
 import { compileMetricsQuery } from '../compile-metrics.js';
-import { metricsRequestFromBody } from '../metrics-request.js';
-import { resolveRange } from '../metrics-service.js';
 import { planMetricsQuery } from '../planner.js';
 import { COST_METRICS, costFigures, type CostFigures } from './cost-summary.js';
 import { decimalParam, intParam, reportQuery, text, type ParamSpec, type RawParams, type ReportQuery } from './params.js';
-import { andFilters, engineRows, noteSource, num0, ratio, type ReportContext } from './report-context.js';
+import { engineRequest, engineRows, noteSource, num0, ratio, type ReportContext } from './report-context.js';
 import { runReport, type ReportOutput, type ReportRunner } from './report-service.js';
 
 export const ATTRIBUTION_PARAMS: ParamSpec = {
@@ -56,7 +54,7 @@ export interface AttributionRequest {
   cursor: string | null;
 }
 
-export function attributionRequest(raw: RawParams): AttributionRequest {
+function attributionRequest(raw: RawParams): AttributionRequest {
   const dimension = text(raw, 'dimension') ?? DEFAULT_DIMENSION;
   const groupBy = DIMENSIONS[dimension] ?? (dimension.startsWith(ATTRIBUTES_PREFIX) && dimension.length > ATTRIBUTES_PREFIX.length ? dimension : null);
   if (groupBy === null) {
@@ -103,7 +101,7 @@ interface Keyset {
  * The hash a cursor is bound to: dimension, threshold, filter, the range as
  * requested and the caller's tenant scope.
  */
-export function attributionHash(principal: Principal, req: AttributionRequest): string {
+function attributionHash(principal: Principal, req: AttributionRequest): string {
   const q = req.query;
   return queryHash(
     canonicalJson(['attribution', req.groupBy, req.minCost, q.filter === null ? null : canonicalFilter(q.filter), q.from, q.to, q.projects, scopeKey(principal)]),
@@ -114,7 +112,7 @@ export function attributionHash(principal: Principal, req: AttributionRequest): 
  * Decodes the cursor of a request: its keyset, and the request with the range
  * pinned to the instants of the first page (relative bounds do not drift).
  */
-export function pinCursor(principal: Principal, req: AttributionRequest, key: Uint8Array): { req: AttributionRequest; keyset: Keyset | null } {
+function pinCursor(principal: Principal, req: AttributionRequest, key: Uint8Array): { req: AttributionRequest; keyset: Keyset | null } {
   if (req.cursor === null) return { req, keyset: null };
   const c = decodeCursor(key, req.cursor, attributionHash(principal, req));
   let keyset: Keyset;
@@ -141,14 +139,7 @@ interface GroupRow {
 
 /** One page of groups, exact costs as text, plus the count and cost of all groups past min_cost. */
 async function groupPage(ctx: ReportContext, req: AttributionRequest, keyset: Keyset | null): Promise<GroupRow[]> {
-  const metricsReq = metricsRequestFromBody({
-    metrics: COST_METRICS,
-    from: new Date(ctx.fromMs).toISOString(),
-    to: new Date(ctx.toMs).toISOString(),
-    group_by: [req.groupBy],
-    filter: andFilters(ctx.query.wireFilter),
-  });
-  const range = resolveRange(metricsReq, ctx.now);
+  const { req: metricsReq, range } = engineRequest(ctx, { metrics: COST_METRICS, group_by: [req.groupBy] });
   const plan = planMetricsQuery(metricsReq, range.fromMs, range.toMs);
   // Every group, unsorted by the engine's limit: the page is cut below.
   const compiled = compileMetricsQuery({ req: { ...metricsReq, sort: null, limit: Number.MAX_SAFE_INTEGER }, plan, scope: ctx.scope, ...range });
@@ -179,8 +170,18 @@ async function groupPage(ctx: ReportContext, req: AttributionRequest, keyset: Ke
   return res.rows;
 }
 
-/** Per page value, its split by `by` (provider or model): one engine query filtered to the page's values. */
-async function splits(ctx: ReportContext, req: AttributionRequest, values: (string | null)[], by: 'provider' | 'model'): Promise<Map<string | null, SplitItem[]>> {
+/** Per page value, its split by `by` (provider or model): one engine query filtered to the page's values (none when `by` is the dimension itself). */
+async function splits(ctx: ReportContext, req: AttributionRequest, page: GroupRow[], by: 'provider' | 'model'): Promise<Map<string | null, SplitItem[]>> {
+  if (req.groupBy === by) {
+    // The dimension is the split's own: each value is the whole of its split, and the page already holds its figures.
+    return new Map(
+      page.map((r): [string | null, SplitItem[]] => {
+        const cost = Number(r.total_cost);
+        return [r.value, [{ value: r.value, total_cost: cost, request_count: Number(r.request_count), share: ratio(cost, cost) }]];
+      }),
+    );
+  }
+  const values = page.map((r) => r.value);
   const out = new Map<string | null, SplitItem[]>(values.map((v) => [v, []]));
   if (values.length === 0) return out;
   const rows = await engineRows(ctx, {
@@ -188,7 +189,7 @@ async function splits(ctx: ReportContext, req: AttributionRequest, values: (stri
       { metric: 'total_cost', aggregation: 'sum', alias: 'total_cost' },
       { metric: 'request_count', alias: 'request_count' },
     ],
-    group_by: req.groupBy === by ? [by] : [req.groupBy, by],
+    group_by: [req.groupBy, by],
     filter: valuesFilter(req.groupBy, values),
     sort_by: 'total_cost',
   });
@@ -218,7 +219,7 @@ function valuesFilter(groupBy: string, values: (string | null)[]): unknown {
   return parts.length === 1 ? parts[0] : { operator: 'OR', filters: parts };
 }
 
-export async function attributionReport(
+async function attributionReport(
   ctx: ReportContext,
   req: AttributionRequest,
   keyset: Keyset | null,
@@ -226,8 +227,7 @@ export async function attributionReport(
 ): Promise<ReportOutput<AttributionReport>> {
   const rows = await groupPage(ctx, req, keyset);
   const page = rows.slice(0, req.limit);
-  const values = page.map((r) => r.value);
-  const [byProvider, byModel] = await Promise.all([splits(ctx, req, values, 'provider'), splits(ctx, req, values, 'model')]);
+  const [byProvider, byModel] = await Promise.all([splits(ctx, req, page, 'provider'), splits(ctx, req, page, 'model')]);
   const totalAll = rows[0]?.total_all ?? null;
   const total = totalAll === null ? 0 : Number(totalAll);
   const items = page.map(
@@ -253,7 +253,7 @@ export async function attributionReport(
 }
 
 /** The cursor text of a keyset, bound to the request and its pinned range. */
-export function attributionCursor(principal: Principal, req: AttributionRequest, key: Uint8Array, range: { from: string; to: string }, k: Keyset): string {
+function attributionCursor(principal: Principal, req: AttributionRequest, key: Uint8Array, range: { from: string; to: string }, k: Keyset): string {
   return encodeCursor(key, { h: attributionHash(principal, req), k: JSON.stringify([k.cost, k.value]), i: 0, f: range.from, t: range.to });
 }
 

@@ -97,7 +97,7 @@ function trend(rows: MetricsRow[]): Trend {
 }
 
 /** Cost figures per value of a dimension, most expensive first; `share` of `total` (the range's total cost). */
-export async function breakdown(ctx: ReportContext, dimension: string, total: Promise<number>): Promise<Breakdown> {
+async function breakdown(ctx: ReportContext, dimension: string, total: Promise<number>): Promise<Breakdown> {
   const rows = await engineRows(ctx, { metrics: COST_METRICS, group_by: [dimension], sort_by: 'total_cost' });
   const all = await total;
   return rows.map((r) => ({ value: r[dimension] === null ? null : String(r[dimension]), ...costFigures(r), share: ratio(num0(r, 'total_cost'), all) }));

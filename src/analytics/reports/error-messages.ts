@@ -7,9 +7,8 @@
 // error (ids, numbers, e-mail addresses, quoted values) with placeholders,
 // so "Request timed out after 30000 ms" and "... after 60000 ms" are one
 // error. The rules are POSIX regular expressions run by PostgreSQL, in order.
-import { compileNode, SqlParams } from '../../query/compile.js';
-import { scopeSql } from '../../traces/page-sql.js';
-import { noteSource, type ReportContext } from './report-context.js';
+import { SqlParams } from '../../query/compile.js';
+import { noteSource, rawConditions, type ReportContext } from './report-context.js';
 
 /** [pattern, replacement], applied in this order (docs/analytics-endpoints.md lists them). */
 export const ERROR_NORMALIZATION_RULES: ReadonlyArray<readonly [string, string]> = [
@@ -45,14 +44,10 @@ function normalizedSql(params: SqlParams): string {
   return `left(btrim(${expr}), ${NORMALIZED_MAX_LENGTH})`;
 }
 
-/** Top `limit` error groups by count within the report's range, scope and filter, and the total error count. */
-export async function topErrors(ctx: ReportContext, limit: number, range: { fromMs: number; toMs: number } = ctx): Promise<{ groups: ErrorGroup[]; total: number }> {
+/** Top `limit` error groups by count within the report's range, scope and filter. */
+export async function topErrors(ctx: ReportContext, limit: number): Promise<ErrorGroup[]> {
   const params = new SqlParams();
-  const conds = [`status_code = 'ERROR'`];
-  if (ctx.scope !== null) conds.push(scopeSql(ctx.scope, params));
-  conds.push(`ts >= ${params.append(new Date(range.fromMs).toISOString(), 'timestamptz')}`);
-  conds.push(`ts < ${params.append(new Date(range.toMs).toISOString(), 'timestamptz')}`);
-  if (ctx.query.filter !== null) conds.push(compileNode(ctx.query.filter, params));
+  const conds = [`status_code = 'ERROR'`, ...rawConditions(ctx, params)];
   const sql =
     `SELECT sig, count(*) AS n, count(DISTINCT user_id) AS users, (array_agg(error_message ORDER BY ts DESC))[1] AS sample, max(ts) AS last_seen,` +
     ` sum(count(*)) OVER () AS total` +
@@ -64,16 +59,13 @@ export async function topErrors(ctx: ReportContext, limit: number, range: { from
     { kind: 'metrics', signal: ctx.signal, requestId: ctx.requestId, shape: 'report top-errors' },
   );
   noteSource(ctx, 'raw');
-  const total = res.rows.length === 0 ? 0 : Number(res.rows[0]!.total);
-  return {
-    total,
-    groups: res.rows.map((r) => ({
-      message: r.sig,
-      sample_message: r.sample,
-      count: Number(r.n),
-      share: Number(r.n) / total,
-      affected_users: Number(r.users),
-      last_seen: new Date(r.last_seen).toISOString(),
-    })),
-  };
+  // Every row carries the count of all errors in range (the window sum), the denominator of `share`.
+  return res.rows.map((r) => ({
+    message: r.sig,
+    sample_message: r.sample,
+    count: Number(r.n),
+    share: Number(r.n) / Number(r.total),
+    affected_users: Number(r.users),
+    last_seen: new Date(r.last_seen).toISOString(),
+  }));
 }

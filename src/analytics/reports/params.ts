@@ -6,8 +6,9 @@
 import { appError } from '../../errors.js';
 import type { FilterNode } from '../../query/ast.js';
 import { normalize } from '../../query/normalize.js';
-import { parseTimeBound, resolveTimeBound } from '../../query/time.js';
-import { echo, validateFilter } from '../../query/validate.js';
+import { resolveTimeBound } from '../../query/time.js';
+import { validateFilter } from '../../query/validate.js';
+import { requireTimeBound } from '../../query/request.js';
 
 /** Equality shorthands every report accepts: parameter -> span field. */
 export const DIMENSION_PARAMS: ReadonlyArray<readonly [string, string]> = [
@@ -50,8 +51,8 @@ export function reportQuery(raw: RawParams, defaultFrom: string): ReportQuery {
   const wireFilter = leaves.length === 0 ? null : leaves.length === 1 ? leaves[0] : { operator: 'AND', filters: leaves };
   const project = text(raw, 'project_id');
   return {
-    from: timeBound(text(raw, 'from') ?? defaultFrom, 'from'),
-    to: ((t) => (t === undefined ? null : timeBound(t, 'to')))(text(raw, 'to')),
+    from: requireTimeBound(text(raw, 'from') ?? defaultFrom, 'from'),
+    to: ((t) => (t === undefined ? null : requireTimeBound(t, 'to')))(text(raw, 'to')),
     projects: project === undefined ? null : [project],
     wireFilter,
     filter: wireFilter === null ? null : normalize(validateFilter(wireFilter, raw.filter !== undefined ? 'filter' : 'query')),
@@ -64,12 +65,6 @@ export function resolveReportRange(q: Pick<ReportQuery, 'from' | 'to'>, now: num
   const toMs = q.to === null ? now : Date.parse(resolveTimeBound(q.to, now));
   if (!(fromMs < toMs)) throw appError.INVALID_TIME_RANGE('from', 'a bound after `to`');
   return { fromMs, toMs };
-}
-
-function timeBound(raw: string, path: string): string {
-  const bound = parseTimeBound(raw);
-  if (bound === null) throw appError.INVALID_TIME_RANGE(path, echo(raw));
-  return bound;
 }
 
 /** A text parameter (a number in a body is read as its text). */
@@ -108,14 +103,6 @@ export function listParam(raw: RawParams, name: string): string[] | undefined {
     throw appError.INVALID_PARAMETER(name, `must be a comma-separated list of non-empty names`);
   }
   return [...new Set((items as string[]).map((s) => s.trim()))];
-}
-
-/** One of a fixed set of words, or `def`. */
-export function enumParam<T extends string>(raw: RawParams, name: string, allowed: readonly T[], def: T): T {
-  const v = text(raw, name);
-  if (v === undefined) return def;
-  if (!(allowed as readonly string[]).includes(v)) throw appError.INVALID_PARAMETER(name, `must be one of ${allowed.join(', ')} (got ${echo(v)})`);
-  return v as T;
 }
 
 /** JSON schemas of the GET query string and the POST body of a report with these parameters. */

@@ -66,11 +66,11 @@ export async function summaryReport(ctx: ReportContext, req: SummaryRequest): Pr
   const len = ctx.toMs - ctx.fromMs;
   const prev = { fromMs: ctx.fromMs - len, toMs: ctx.fromMs };
   // Distinct users are counted exactly on raw rows: a query of their own keeps the rest on the rollups.
-  const users = (range: { fromMs: number; toMs: number }) => engineRows(ctx, { metrics: [{ metric: 'unique_users', alias: 'unique_users' }], ...range });
+  const users = (range?: { fromMs: number; toMs: number }) => engineRows(ctx, { metrics: [{ metric: 'unique_users', alias: 'unique_users' }], ...range });
   const [cur, before, curUsers, prevUsers, byModel, errors] = await Promise.all([
     engineRows(ctx, { metrics: FIGURES }),
     engineRows(ctx, { metrics: FIGURES, ...prev }),
-    users(ctx),
+    users(),
     users(prev),
     engineRows(ctx, { metrics: FIGURES, group_by: ['model'] }),
     topErrors(ctx, req.top),
@@ -91,7 +91,7 @@ export async function summaryReport(ctx: ReportContext, req: SummaryRequest): Pr
         by_latency: top(byModel, 'p95_latency_ms', req.top),
         by_errors: top(byModel, 'error_count', req.top),
       },
-      top_errors: errors.groups,
+      top_errors: errors,
     },
   };
 }

@@ -63,7 +63,7 @@ export async function qualityReport(ctx: ReportContext, req: QualityRequest): Pr
       error_rate: ratio(error, requests),
       granularity,
       by_status: byStatus.map((r) => ({ status_code: String(r.status_code), count: num0(r, 'n'), share: num0(r, 'n') / requests })),
-      top_errors: errors.groups,
+      top_errors: errors,
       time_series: series.map((r) => {
         const n = num0(r, 'request_count');
         return {

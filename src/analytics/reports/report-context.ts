@@ -4,10 +4,12 @@
 // the engine's request parser, range limits, planner and compiler), so every
 // figure of every report comes from the same aggregation path as
 // POST /api/v1/metrics/query.
-import { executeMetricsQuery, resolveRange, type MetricsRow } from '../metrics-service.js';
-import { METRICS_LIMITS, metricsRequestFromBody, type MetricsBody } from '../metrics-request.js';
-import type { SourceName } from '../planner.js';
+import { compileNode, type SqlParams } from '../../query/compile.js';
 import type { Queryable } from '../../storage/driver.js';
+import { scopeSql } from '../../traces/page-sql.js';
+import { executeMetricsQuery, resolveRange, type MetricsRow } from '../metrics-service.js';
+import { METRICS_LIMITS, metricsRequestFromBody, type MetricsBody, type MetricsRequest } from '../metrics-request.js';
+import type { SourceName } from '../planner.js';
 import type { ReportQuery } from './params.js';
 
 export interface ReportContext {
@@ -49,8 +51,8 @@ export function andFilters(...parts: unknown[]): unknown {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-/** Runs one metrics query of the engine within the report's scope, range and filter. */
-export async function engineRows(ctx: ReportContext, q: EngineQuery): Promise<MetricsRow[]> {
+/** The engine request of a report query, and its range checked against the engine's limits. */
+export function engineRequest(ctx: ReportContext, q: EngineQuery): { req: MetricsRequest; range: { fromMs: number; toMs: number } } {
   const body: MetricsBody = {
     metrics: q.metrics,
     interval: q.interval ?? null,
@@ -63,10 +65,28 @@ export async function engineRows(ctx: ReportContext, q: EngineQuery): Promise<Me
     fill: q.fill ?? null,
   };
   const req = metricsRequestFromBody(body);
-  const range = resolveRange(req, ctx.now);
+  return { req, range: resolveRange(req, ctx.now) };
+}
+
+/** Runs one metrics query of the engine within the report's scope, range and filter. */
+export async function engineRows(ctx: ReportContext, q: EngineQuery): Promise<MetricsRow[]> {
+  const { req, range } = engineRequest(ctx, q);
   const result = await executeMetricsQuery(ctx.db, req, ctx.scope, range, { signal: ctx.signal, requestId: ctx.requestId });
   noteSource(ctx, result.source);
   return result.rows;
+}
+
+/**
+ * Conditions of a report's own query on llm_traces (one the engine cannot
+ * express): the tenant scope, [from, to) and the report's filter.
+ */
+export function rawConditions(ctx: ReportContext, params: SqlParams): string[] {
+  const conds: string[] = [];
+  if (ctx.scope !== null) conds.push(scopeSql(ctx.scope, params));
+  conds.push(`ts >= ${params.append(iso(ctx.fromMs), 'timestamptz')}`);
+  conds.push(`ts < ${params.append(iso(ctx.toMs), 'timestamptz')}`);
+  if (ctx.query.filter !== null) conds.push(compileNode(ctx.query.filter, params));
+  return conds;
 }
 
 export function noteSource(ctx: ReportContext, source: SourceName): void {

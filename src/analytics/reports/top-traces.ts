@@ -2,9 +2,8 @@
 // dimension of the rollups, so this is a storage query of its own, with the
 // search filter compiler, the tenant scope and parameters only. Only the
 // spans inside the range (and matching the filter) count toward a trace.
-import { compileNode, SqlParams } from '../../query/compile.js';
-import { scopeSql } from '../../traces/page-sql.js';
-import { noteSource, type ReportContext } from './report-context.js';
+import { SqlParams } from '../../query/compile.js';
+import { noteSource, rawConditions, type ReportContext } from './report-context.js';
 
 export interface TraceCost {
   trace_id: string;
@@ -33,12 +32,7 @@ export async function topTraces(ctx: ReportContext, limit: number): Promise<Trac
   if (limit === 0) return [];
   const params = new SqlParams();
   // Spans without a cost (tools, retrieval) cannot change a trace's total: leave them out of the scan.
-  const conds = ['total_cost_usd > 0'];
-  if (ctx.scope !== null) conds.push(scopeSql(ctx.scope, params));
-  conds.push(`ts >= ${params.append(new Date(ctx.fromMs).toISOString(), 'timestamptz')}`);
-  conds.push(`ts < ${params.append(new Date(ctx.toMs).toISOString(), 'timestamptz')}`);
-  if (ctx.query.filter !== null) conds.push(compileNode(ctx.query.filter, params));
-  const where = conds.join(' AND ');
+  const where = ['total_cost_usd > 0', ...rawConditions(ctx, params)].join(' AND ');
   // One narrow hash aggregate picks the traces; only their spans are read again for the details.
   const sql =
     `WITH top AS (SELECT project_id, trace_id, sum(total_cost_usd) AS cost FROM llm_traces WHERE ${where}` +

@@ -21,7 +21,6 @@ export default async function analyticsReportRoutes(app: FastifyInstance) {
     summary: 'Latency (avg, min, max, p50/p95/p99), time to first token, throughput and tokens per second, with a time series',
     params: PERFORMANCE_PARAMS,
     data: performanceData,
-    post: true,
     run: reportRunner({ name: 'performance', permissions: METRICS_ONLY }, performanceRequest, performanceReport),
   });
   registerReport(app, {
@@ -30,7 +29,6 @@ export default async function analyticsReportRoutes(app: FastifyInstance) {
     summary: 'Success and error rates, errors by status and by normalized message, with a time series',
     params: QUALITY_PARAMS,
     data: qualityData,
-    post: true,
     run: reportRunner({ name: 'quality', permissions: METRICS_ONLY }, qualityRequest, qualityReport),
   });
   registerReport(app, {
@@ -39,7 +37,6 @@ export default async function analyticsReportRoutes(app: FastifyInstance) {
     summary: 'Latency, cost, success rate, volume and throughput of 2 to 10 models side by side, and the fastest, cheapest and most reliable',
     params: COMPARE_PARAMS,
     data: compareData,
-    post: true,
     run: reportRunner({ name: 'models-compare', permissions: METRICS_AND_COSTS }, compareRequest, compareReport),
   });
   registerReport(app, {
@@ -48,7 +45,6 @@ export default async function analyticsReportRoutes(app: FastifyInstance) {
     summary: 'Data-backed advice (cheaper models, failing or slow model/provider pairs, growing prompts) with impact, evidence, priority and a score',
     params: OPTIMIZATION_PARAMS,
     data: optimizationData,
-    post: true,
     run: reportRunner({ name: 'optimization', permissions: METRICS_AND_COSTS }, optimizationRequest, optimizationReport),
   });
   registerReport(app, {
@@ -57,7 +53,6 @@ export default async function analyticsReportRoutes(app: FastifyInstance) {
     summary: 'The range next to the period before it, with changes, top models by cost, requests, latency and errors, and the most common errors',
     params: SUMMARY_PARAMS,
     data: summaryData,
-    post: true,
     run: reportRunner({ name: 'metrics-summary', permissions: METRICS_AND_COSTS }, summaryRequest, summaryReport),
   });
 }

@@ -23,7 +23,6 @@ export default async function costRoutes(app: FastifyInstance, opts: CostRoutesO
     summary: 'Cost overview with day-over-day and week-over-week change, shares by provider, model, environment and project, daily and weekly trends, and the most expensive traces',
     params: COST_SUMMARY_PARAMS,
     data: costSummaryData,
-    post: true,
     run: reportRunner({ name: 'cost-summary', permissions: COSTS }, costSummaryRequest, costSummaryReport),
   });
   registerReport(app, {
@@ -33,7 +32,6 @@ export default async function costRoutes(app: FastifyInstance, opts: CostRoutesO
     params: ATTRIBUTION_PARAMS,
     data: attributionData,
     paginated: true,
-    post: true,
     run: attributionRunner(opts.cursorKey),
   });
   registerReport(app, {
@@ -42,7 +40,6 @@ export default async function costRoutes(app: FastifyInstance, opts: CostRoutesO
     summary: 'Daily cost history and a forecast with 95 % intervals (additive Holt-Winters, weekly season) and its 14-day backtest error',
     params: FORECAST_PARAMS,
     data: forecastData,
-    post: true,
     run: reportRunner({ name: 'cost-forecast', permissions: COSTS }, forecastRequest, forecastReport),
   });
 }

@@ -5,7 +5,7 @@ import { isAppError } from '../../errors.js';
 import type { JobExportBody } from '../../export/export-request.js';
 import type { FileStore } from '../../export/file-store.js';
 import { COMPRESSIONS, JOB_FORMATS } from '../../export/formats.js';
-import { cancel, createJob, findJob, jobView, openDownload, pageJobs } from '../../export/jobs.js';
+import { cancel, createJob, findJob, JOB_ID_PATTERN, jobView, openDownload, pageJobs } from '../../export/jobs.js';
 import type { ExportWorker } from '../../export/worker.js';
 import { success } from '../envelope.js';
 import { searchQueryProperties } from './search.js';
@@ -44,7 +44,7 @@ const envelopeOf = (data: unknown) => ({
 const idParams = {
   type: 'object',
   required: ['job_id'],
-  properties: { job_id: { type: 'string', pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' } },
+  properties: { job_id: { type: 'string', pattern: JOB_ID_PATTERN } },
 } as const;
 
 const common = { tags: ['export'], security: [{ bearerAuth: [] }] };

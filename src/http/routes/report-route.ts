@@ -18,8 +18,6 @@ export interface ReportRoute {
   /** Schema of `data`. */
   data: object;
   paginated?: boolean;
-  /** Whether a POST twin with a full `filter` exists. */
-  post?: boolean;
   run(principal: Principal, raw: RawParams, env: ReportEnv): Promise<{ result: ReportResult<unknown>; cached: boolean }>;
 }
 
@@ -53,12 +51,11 @@ export function registerReport(app: FastifyInstance, route: ReportRoute): void {
       { schema: { tags: [route.tag], summary: route.summary, security: [{ bearerAuth: [] }], querystring, response } },
       async (request, reply) => send(app, request, reply, route, request.query, true),
     );
-    if (route.post) {
-      app.post<{ Body: RawParams }>(
-        path,
-        { schema: { tags: [route.tag], summary: `${route.summary} (with a search filter)`, security: [{ bearerAuth: [] }], body, response } },
-        async (request, reply) => send(app, request, reply, route, request.body ?? {}, false),
-      );
-    }
+    // Every report has a POST twin taking a full search `filter`.
+    app.post<{ Body: RawParams }>(
+      path,
+      { schema: { tags: [route.tag], summary: `${route.summary} (with a search filter)`, security: [{ bearerAuth: [] }], body, response } },
+      async (request, reply) => send(app, request, reply, route, request.body ?? {}, false),
+    );
   }
 }

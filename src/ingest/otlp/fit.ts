@@ -2,14 +2,12 @@
 // of being rejected: an instrumentation that records a 1 MB prompt or a huge
 // attribute is not malformed, and OTLP clients cannot fix and resend a span.
 // Every cut is recorded in attributes["tracelens.truncated"].
+import { toStorableText } from '../../query/storable-text.js';
 import { INGEST_LIMITS as L } from '../limits.js';
 import type { AttrValue } from './decode.js';
 
-// NUL, or a UTF-16 surrogate without its other half.
-const UNSTORABLE = '\\u0000|[\\uD800-\\uDBFF](?![\\uDC00-\\uDFFF])|(?<![\\uD800-\\uDBFF])[\\uDC00-\\uDFFF]';
-const UNSTORABLE_RE = new RegExp(UNSTORABLE);
-const UNSTORABLE_ALL_RE = new RegExp(UNSTORABLE, 'g');
-// A plain character class: far cheaper to scan than the lookarounds above, and
+// A plain character class: far cheaper to scan than the lookarounds of the
+// exact check (query/storable-text.ts), and
 // false only when the string certainly needs no repair.
 // eslint-disable-next-line no-control-regex
 const SUSPECT_RE = /[\u0000\uD800-\uDFFF]/;
@@ -18,7 +16,7 @@ const SUSPECT_JSON_RE = /\\u0000|\\ud[89a-f]/i;
 
 /** NUL and lone surrogates (which PostgreSQL cannot store faithfully) become U+FFFD. */
 export function storable(s: string): string {
-  return SUSPECT_RE.test(s) && UNSTORABLE_RE.test(s) ? s.replace(UNSTORABLE_ALL_RE, '\uFFFD') : s;
+  return SUSPECT_RE.test(s) ? toStorableText(s) : s;
 }
 
 /** At most `maxBytes` of UTF-8, cut on a character boundary. */

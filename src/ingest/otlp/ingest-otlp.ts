@@ -49,7 +49,7 @@ const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : null);
  * `service.name` when the caller may write a project of that name; else the
  * caller's only project. Never a project the caller may not write.
  */
-export function projectOf(resource: Attributes, principal: Principal): { project: string } | { reason: string } {
+function projectOf(resource: Attributes, principal: Principal): { project: string } | { reason: string } {
   const explicit = str(resource['tracelens.project.id']);
   if (explicit !== null) {
     return canAccessProject(principal, explicit) ? { project: explicit } : { reason: `no write access to project '${explicit.slice(0, 128)}'` };

@@ -111,19 +111,15 @@ export function mapSpan(span: OtlpSpan, resource: Attributes, scope: OtlpScopeSp
       total: pick(v, 'total_cost_usd') ?? null,
     };
     const sentCost = costs.prompt !== null || costs.completion !== null || costs.total !== null;
-    if (!sentCost && (prompt !== null || completion !== null)) {
-      const match = price;
-      if (match) {
-        const c = computeCost(match.entry, prompt ?? 0, completion ?? 0, pick(v, 'cached_tokens') ?? 0);
-        costs = { prompt: c.prompt, completion: c.completion, total: c.total };
-        extra['tracelens.cost'] = {
-          computed: true,
-          entry: match.name,
-          provider: match.entry.provider,
-          prices_checked: match.table.checked,
-          source: match.table.source,
-        };
-      }
+    if (!sentCost && (prompt !== null || completion !== null) && price !== null) {
+      costs = computeCost(price.entry, prompt ?? 0, completion ?? 0, pick(v, 'cached_tokens') ?? 0);
+      extra['tracelens.cost'] = {
+        computed: true,
+        entry: price.name,
+        provider: price.entry.provider,
+        prices_checked: price.table.checked,
+        source: price.table.source,
+      };
     }
   }
 

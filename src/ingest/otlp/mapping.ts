@@ -283,22 +283,26 @@ export function pick<F extends MappedField>(v: SpanView, field: F): (typeof MAPP
 
 // ---- span kinds -----------------------------------------------------------
 
+const OPENINFERENCE_MODEL_KINDS: ReadonlySet<string> = new Set(['LLM', 'EMBEDDING']);
+const LANGFUSE_MODEL_TYPES: ReadonlySet<string> = new Set(['generation', 'embedding']);
+const GEN_AI_NON_MODEL_OPERATIONS: ReadonlySet<string> = new Set(['invoke_agent', 'create_agent', 'execute_tool']);
+
 /**
  * Does this span stand for one model call? Frameworks repeat the token totals
  * of their model calls on agent, chain and workflow spans; counting those too
  * would double every sum, so only model calls keep tokens and costs. The
  * conventions' own kind markers decide; a span without any marker is a model
  * call when it reports tokens (and no span of the same request below it does:
- * see map-request.ts).
+ * see ingest-otlp.ts).
  */
 export function modelCallMarker(attrs: Attributes): boolean | null {
   const oi = attrs['openinference.span.kind'];
-  if (typeof oi === 'string') return ['LLM', 'EMBEDDING'].includes(oi.toUpperCase());
+  if (typeof oi === 'string') return OPENINFERENCE_MODEL_KINDS.has(oi.toUpperCase());
   const lf = attrs['langfuse.observation.type'];
-  if (typeof lf === 'string') return ['generation', 'embedding'].includes(lf.toLowerCase());
+  if (typeof lf === 'string') return LANGFUSE_MODEL_TYPES.has(lf.toLowerCase());
   if (typeof attrs['traceloop.span.kind'] === 'string') return false;
   const op = attrs['gen_ai.operation.name'];
-  if (typeof op === 'string') return !['invoke_agent', 'create_agent', 'execute_tool'].includes(op);
+  if (typeof op === 'string') return !GEN_AI_NON_MODEL_OPERATIONS.has(op);
   return null;
 }
 
