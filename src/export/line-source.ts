@@ -5,6 +5,7 @@
 import Cursor from 'pg-cursor';
 import type { SearchRequest } from '../query/request.js';
 import type { Driver } from '../storage/driver.js';
+import { ReadRouter } from '../replica/read-router.js';
 import { PostgresDriver } from '../storage/postgres.js';
 import { toAppError } from '../storage/db-errors.js';
 import { buildPageSql, ROW_ID, SORT_KEY, type KeysetPosition, type PageBounds } from '../traces/page-sql.js';
@@ -59,7 +60,10 @@ export class BatchSizer {
 }
 
 export async function openLineSource(db: Driver, q: LineQuery, o: SourceOptions): Promise<LineSource> {
-  return db instanceof PostgresDriver ? openCursorSource(db, q, o) : keysetSource(db, q, new BatchSizer(o.maxBatchRows));
+  // Behind a read replica the router decides the server (exports: READ_ROUTES),
+  // and the export still gets that server's own dedicated connection.
+  const target = db instanceof ReadRouter ? db.driverFor('export') : db;
+  return target instanceof PostgresDriver ? openCursorSource(target, q, o) : keysetSource(target, q, new BatchSizer(o.maxBatchRows));
 }
 
 async function openCursorSource(db: PostgresDriver, q: LineQuery, o: SourceOptions): Promise<LineSource> {

@@ -7,7 +7,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { AppError } from '../errors.js';
 import type { Config } from '../config.js';
-import type { Driver, PoolStats, QueryObserver, QueryOptions, QueryResult, Tx } from '../storage/driver.js';
+import type { Driver, PoolStats, QueryKind, QueryObserver, QueryOptions, QueryResult, Tx } from '../storage/driver.js';
 import { PostgresDriver } from '../storage/postgres.js';
 import { setComponentUp } from '../metrics/db-metrics.js';
 import { withTimeout } from '../with-timeout.js';
@@ -125,6 +125,11 @@ export class ReadRouter implements Driver {
       (next.state === 'healthy' ? this.log?.info : this.log?.warn)?.call(this.log, { replica: next.state, lag_s: next.lagS, max_lag_s: this.maxLagS }, msg);
     }
     this.status = next;
+  }
+
+  /** The server a kind of statement runs on now (READ_ROUTES and the replica's health). */
+  driverFor(kind: QueryKind): Driver {
+    return this.pick({ kind });
   }
 
   /** The driver a read of this kind should use now, counting a bypass. */

@@ -2,7 +2,7 @@
 // server answers what, read-your-writes for trace by id, and the bypass of a
 // replica that lags or is down, then its return.
 import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { openReadRouter, type ReadRouter } from '../../src/replica/read-router.js';
 import { migrate } from '../../src/storage/migrate.js';
 import { PostgresDriver } from '../../src/storage/postgres.js';
@@ -100,6 +100,20 @@ describe('read replica', () => {
     await eventually(async () => (await listIds(strict)).includes('r1'), 10_000);
     // The list statement ran on a replica connection of the reader's pool.
     expect((await readerQueries()).some((r) => /FROM llm_traces/i.test(r.query))).toBe(true);
+  });
+
+  it('streams an export from the primary through a dedicated connection of its own', async () => {
+    const dedicated = vi.spyOn(strict.primary, 'connectDedicated');
+    try {
+      const res = await strict.app.inject({ method: 'POST', url: '/api/v1/traces/export', headers, payload: { from: 'now-1h' } });
+      expect(res.statusCode, res.body).toBe(200);
+      const ids = res.body.trim().split('\n').map((line) => (JSON.parse(line) as { span_id: string }).span_id);
+      expect(ids).toContain('r1');
+      // The cursor path (own connection and statement timeout), not the API pool's keyset pages.
+      expect(dedicated).toHaveBeenCalledTimes(1);
+    } finally {
+      dedicated.mockRestore();
+    }
   });
 
   it('answers a list from the replica while it lags within the bound, and trace by id from the primary (read-your-writes)', async () => {
