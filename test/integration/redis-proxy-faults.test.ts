@@ -111,7 +111,9 @@ describe('Redis through a TCP proxy: cut, refused, stalled, slow', () => {
 
   it('caches through the proxy while it forwards', async () => {
     expectAllServed(await stream(10, 5));
-    expect(await cacheKeys()).toBeGreaterThanOrEqual(10);
+    // Every fresh search leaves its key; the last writes may land just after
+    // the last answer on a busy machine.
+    await eventually(async () => (await cacheKeys()) >= 10, RECOVERY_MS);
   });
 
   it('serves every request while connections are cut and refused, failing the rate limit open', async () => {
