@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { isAppError } from '../../errors.js';
 import { recordIngest } from '../../metrics/index.js';
-import { requirePermission } from '../../auth/principal.js';
+import { authorizeIngest } from '../../auth/permissions.js';
 import { ingestBatch } from '../../ingest/ingest-batch.js';
 import { success } from '../envelope.js';
 import { errorResponses, PROTECTED_ROUTE_ERRORS } from '../error-responses.js';
@@ -28,7 +28,7 @@ export default async function ingestRoutes(app: FastifyInstance) {
     '/traces',
     {
       // Before the body is parsed: a token that may not write costs no parsing.
-      onRequest: async (request) => requirePermission(request.principal!, 'write:traces'),
+      onRequest: async (request) => authorizeIngest(request.principal!),
       schema: {
         tags: ['ingest'],
         summary: 'Ingest a batch of spans; idempotent on (project_id, trace_id, span_id)',

@@ -2,7 +2,8 @@
 // normalized request (and the same compiled SQL) as POST /traces/search.
 // Unknown, repeated (arrays) and malformed parameters are a 400, never ignored.
 import type { FastifyInstance } from 'fastify';
-import { LIST_PARAMS, searchRequestFromQuery, type ListQuery } from '../../query/request.js';
+import { LIST_PARAMS, type ListQuery } from '../../query/request.js';
+import { searchRequestFromQuery } from '../../traces/search-request.js';
 import { respondWithPage, spanPageSchema, type SearchRoutesOptions } from './search.js';
 import { errorResponses, PROTECTED_ROUTE_ERRORS } from '../error-responses.js';
 

@@ -2,7 +2,7 @@
 // (docs/otlp.md). Parses and answers in the request's encoding; the work is
 // in src/ingest/otlp.
 import type { FastifyInstance } from 'fastify';
-import { requirePermission } from '../../auth/principal.js';
+import { authorizeIngest } from '../../auth/permissions.js';
 import { appError } from '../../errors.js';
 import { recordIngest } from '../../metrics/index.js';
 import { decodeJson, decodeProtobuf, encodeResponse, encodeRpcStatus, encodingOf, OTLP_CONTENT_TYPES } from '../../ingest/otlp/codec.js';
@@ -42,8 +42,8 @@ export default async function otlpRoutes(app: FastifyInstance, opts: OtlpRouteOp
     '/v1/traces',
     {
       onRequest: async (request) => {
-        requirePermission(request.principal!, 'write:traces');
-        // Before any decompression or parsing.
+        // Before any decompression or parsing: a token that may not write costs no decoding.
+        authorizeIngest(request.principal!);
         if (encodingOf(request.headers['content-type']) === null) {
           throw appError.OTLP_UNSUPPORTED_CONTENT_TYPE(`Content-Type must be application/x-protobuf or application/json (got ${JSON.stringify((request.headers['content-type'] ?? '').slice(0, 64))})`,
           );

@@ -2,7 +2,8 @@
 // its JSON schema; the filter tree by the DSL validator (which reports JSON
 // paths and enforces the size limits without recursion).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { searchRequestFromBody, MAX_LIMIT, type SearchBody, type SearchRequest } from '../../query/request.js';
+import { MAX_LIMIT, type SearchBody, type SearchRequest } from '../../query/request.js';
+import { searchRequestFromBody } from '../../traces/search-request.js';
 import { searchPage } from '../../traces/search-service.js';
 import { sendPage, serializePageBody } from '../page-serializer.js';
 import { errorResponses, PROTECTED_ROUTE_ERRORS } from '../error-responses.js';

@@ -1,6 +1,7 @@
 // The OTLP ingest use case: decoded resource spans -> span records, each span
 // accepted or rejected on its own (OTLP's partial success), then written by
 // the same idempotent batch writer as POST /api/v1/traces.
+import { authorizeIngest } from '../../auth/permissions.js';
 import { canAccessProject, type Principal } from '../../auth/principal.js';
 import type { Driver } from '../../storage/driver.js';
 import type { SpanRecord } from '../../storage/span-record.js';
@@ -156,6 +157,7 @@ export async function ingestOtlp(
   resources: readonly OtlpResourceSpans[],
   opts: OtlpIngestOptions,
 ): Promise<OtlpIngestResult> {
+  authorizeIngest(principal);
   const { received, rows, rejected, errorMessage } = prepareOtlp(principal, resources, opts.prices);
   const written = rows.length ? await writeSpans(driver, rows, opts.maxBatch) : { new: 0, duplicates: 0 };
   return { received, ...written, rejected, errorMessage };
