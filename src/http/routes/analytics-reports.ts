@@ -34,6 +34,7 @@ export default async function analyticsReportRoutes(app: FastifyInstance) {
     summary: 'Latency, cost, success rate, volume and throughput of 2 to 10 models side by side, and the fastest, cheapest and most reliable',
     params: COMPARE_PARAMS,
     data: compareData,
+    errors: ['COMPARE_MODEL_COUNT'],
     run: reportRunner({ name: 'models-compare' }, compareRequest, compareReport),
   });
   registerReport(app, {

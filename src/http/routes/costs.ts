@@ -30,6 +30,7 @@ export default async function costRoutes(app: FastifyInstance, opts: CostRoutesO
     params: ATTRIBUTION_PARAMS,
     data: attributionData,
     paginated: true,
+    errors: ['ATTRIBUTION_DIMENSION_INVALID', 'INVALID_CURSOR'],
     run: attributionRunner(opts.cursorKey),
   });
   registerReport(app, {

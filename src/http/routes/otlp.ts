@@ -9,6 +9,7 @@ import { decodeJson, decodeProtobuf, encodeResponse, encodeRpcStatus, encodingOf
 import type { OtlpResourceSpans } from '../../ingest/otlp/decode.js';
 import { ingestOtlp } from '../../ingest/otlp/ingest-otlp.js';
 import type { PriceTable } from '../../ingest/otlp/prices.js';
+import { errorResponses, PROTECTED_ROUTE_ERRORS } from '../error-responses.js';
 
 export interface OtlpRouteOptions {
   prices: readonly PriceTable[];
@@ -55,8 +56,11 @@ export default async function otlpRoutes(app: FastifyInstance, opts: OtlpRouteOp
         description:
           'Content-Type application/x-protobuf or application/json, optionally gzip/deflate. Answers ExportTraceServiceResponse in the ' +
           'request encoding: empty when every span was stored, partialSuccess {rejectedSpans, errorMessage} otherwise. ' +
-          'Idempotent on (project_id, trace_id, span_id). Mapping and limits: docs/otlp.md.',
+          'Idempotent on (project_id, trace_id, span_id). Mapping and limits: docs/otlp.md. ' +
+          'Errors are the JSON envelope for JSON requests and a google.rpc.Status with the same code for protobuf.',
         security: [{ bearerAuth: [] }],
+        // Spans that cannot be stored are rejected in partialSuccess, not with an error.
+        response: errorResponses([...PROTECTED_ROUTE_ERRORS, 'OTLP_INVALID_PAYLOAD', 'OTLP_UNSUPPORTED_CONTENT_TYPE', 'QUERY_TIMEOUT', 'INVALID_VALUE']),
       },
     },
     async (request, reply) => {

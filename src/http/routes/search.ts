@@ -6,7 +6,7 @@ import { MAX_LIMIT, type SearchBody, type SearchRequest } from '../../query/requ
 import { searchRequestFromBody } from '../../traces/search-request.js';
 import { searchPage } from '../../traces/search-service.js';
 import { sendPage, serializePageBody } from '../page-serializer.js';
-import { errorResponses, PROTECTED_ROUTE_ERRORS } from '../error-responses.js';
+import { errorResponses, PROTECTED_ROUTE_ERRORS, SEARCH_REQUEST_ERRORS } from '../error-responses.js';
 
 export interface SearchRoutesOptions {
   cursorKey: Uint8Array;
@@ -89,7 +89,7 @@ export default async function searchRoutes(app: FastifyInstance, opts: SearchRou
             cursor: nullableString(2048),
           },
         },
-        response: { 200: spanPageSchema, ...errorResponses([...PROTECTED_ROUTE_ERRORS, 'INVALID_FILTER', 'UNSUPPORTED_REGEX', 'INVALID_VALUE', 'INVALID_FIELD', 'INVALID_TIME_RANGE', 'INVALID_CURSOR', 'QUERY_TIMEOUT']) },
+        response: { 200: spanPageSchema, ...errorResponses([...PROTECTED_ROUTE_ERRORS, ...SEARCH_REQUEST_ERRORS, 'INVALID_CURSOR']) },
       },
     },
     async (request, reply) =>
