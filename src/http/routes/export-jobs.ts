@@ -7,7 +7,7 @@ import type { FileStore } from '../../export/file-store.js';
 import { COMPRESSIONS, JOB_FORMATS } from '../../export/formats.js';
 import { cancel, createJob, findJob, JOB_ID_PATTERN, jobView, openDownload, pageJobs } from '../../export/jobs.js';
 import type { ExportWorker } from '../../export/worker.js';
-import { success } from '../envelope.js';
+import { envelopeSchema, PAGINATION_REF, success } from '../envelope.js';
 import { errorResponses, PROTECTED_ROUTE_ERRORS, SEARCH_REQUEST_ERRORS } from '../error-responses.js';
 import { searchQueryProperties } from './search.js';
 
@@ -37,10 +37,7 @@ const jobSchema = {
   },
 } as const;
 
-const envelopeOf = (data: unknown) => ({
-  type: 'object',
-  properties: { status: { type: 'string' }, data, pagination: { $ref: 'Pagination#' }, meta: { $ref: 'Meta#' } },
-});
+const envelopeOf = (data: unknown) => envelopeSchema(data, { pagination: PAGINATION_REF });
 
 const idParams = {
   type: 'object',

@@ -8,25 +8,11 @@ import type { ReportEnv, ReportResult } from '../../analytics/reports/report-ser
 import { ifNoneMatchHits, strongEtag } from '../../analytics/reports/etag.js';
 import type { ErrorCode } from '../../errors.js';
 import { meta } from '../envelope.js';
-import { errorResponses, PROTECTED_ROUTE_ERRORS } from '../error-responses.js';
+import { errorResponses, METRICS_ENGINE_ERRORS, PROTECTED_ROUTE_ERRORS } from '../error-responses.js';
 import { reportEnvelope } from '../report-schemas.js';
 
-/**
- * What every report can answer: its parameters and filter (reportQuery), the
- * range checks of the metrics engine it runs on, and the database.
- */
-const REPORT_ERRORS: readonly ErrorCode[] = [
-  ...PROTECTED_ROUTE_ERRORS,
-  'INVALID_PARAMETER',
-  'INVALID_FILTER',
-  'UNSUPPORTED_REGEX',
-  'INVALID_VALUE',
-  'INVALID_TIME_RANGE',
-  'METRICS_RANGE_TOO_LONG',
-  'METRICS_TOO_MANY_POINTS',
-  'METRICS_TOO_MANY_SERIES',
-  'QUERY_TIMEOUT',
-];
+/** What every report can answer: its parameters (reportQuery) and whatever the metrics engine it runs on can. */
+const REPORT_ERRORS: readonly ErrorCode[] = [...PROTECTED_ROUTE_ERRORS, ...METRICS_ENGINE_ERRORS, 'INVALID_PARAMETER'];
 
 export interface ReportRoute {
   /** Paths (an alias answers the same data). */

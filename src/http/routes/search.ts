@@ -6,6 +6,7 @@ import { MAX_LIMIT, type SearchBody, type SearchRequest } from '../../query/requ
 import { searchRequestFromBody } from '../../traces/search-request.js';
 import { searchPage } from '../../traces/search-service.js';
 import { sendPage, serializePageBody } from '../page-serializer.js';
+import { envelopeSchema, PAGINATION_REF } from '../envelope.js';
 import { errorResponses, PROTECTED_ROUTE_ERRORS, SEARCH_REQUEST_ERRORS } from '../error-responses.js';
 
 export interface SearchRoutesOptions {
@@ -13,15 +14,7 @@ export interface SearchRoutesOptions {
 }
 
 /** One page of spans; only declared fields leave, so hidden sort columns never do. */
-export const spanPageSchema = {
-  type: 'object',
-  properties: {
-    status: { type: 'string' },
-    data: { type: 'array', items: { $ref: 'Span#' } },
-    pagination: { $ref: 'Pagination#' },
-    meta: { $ref: 'Meta#' },
-  },
-} as const;
+export const spanPageSchema = envelopeSchema({ type: 'array', items: { $ref: 'Span#' } }, { pagination: PAGINATION_REF });
 
 /** Runs a normalized request through the search service and sends the page; shared by the list and search routes. */
 export async function respondWithPage(
