@@ -3,6 +3,14 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+// Permissions are decided by one function per capability (src/auth/permissions.ts);
+// nothing outside src/auth checks a permission by name.
+const ONE_PERMISSION_MODULE = {
+  group: ['**/auth/principal.js'],
+  importNames: ['requirePermission', 'hasPermission'],
+  message: 'Call the capability function in auth/permissions.ts (authorizeTraceRead, authorizeIngest, ...).',
+};
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**'] },
   js.configs.recommended,
@@ -36,6 +44,13 @@ export default tseslint.config(
   },
   // Layer boundaries (docs/architecture.md): routes parse and serialize and
   // call services; services decide; storage runs SQL; the compiler is pure.
+  // A file matched by a later block gets only that block's patterns, so each
+  // repeats ONE_PERMISSION_MODULE.
+  {
+    files: ['src/**/*.ts', 'benches/**/*.ts', 'scripts/**/*.ts'],
+    ignores: ['src/auth/**'],
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: [ONE_PERMISSION_MODULE] }] },
+  },
   {
     files: ['src/http/**/*.ts'],
     rules: {
@@ -46,6 +61,7 @@ export default tseslint.config(
             { group: ['**/storage/*', '!**/storage/driver.js'], message: 'Routes and plugins call a service (src/traces/, ...), never storage.' },
             { group: ['**/storage/driver.js'], allowTypeImports: true, message: 'Only the Driver type may be named in http/.' },
             { group: ['**/traces/*-sql.js', '**/traces/page-sql.js'], message: 'Routes call the service, not its SQL.' },
+            ONE_PERMISSION_MODULE,
           ],
         },
       ],
@@ -56,7 +72,12 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['**/http/*', '**/http/**', '**/traces/*', '**/cache/*', '**/cli/*'], message: 'Storage imports nothing above it.' }] },
+        {
+          patterns: [
+            { group: ['**/http/*', '**/http/**', '**/traces/*', '**/cache/*', '**/cli/*', '**/auth/permissions.js'], message: 'Storage imports nothing above it.' },
+            ONE_PERMISSION_MODULE,
+          ],
+        },
       ],
     },
   },
@@ -67,7 +88,7 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['**/storage/*', '**/http/*', '**/http/**', '**/traces/*', '**/cache/*'], message: 'The query compiler is pure: fields, AST, errors.' },
+            { group: ['**/storage/*', '**/http/*', '**/http/**', '**/traces/*', '**/cache/*', '**/auth/*'], message: 'The query compiler is pure: fields, AST, errors; permissions are decided by the services.' },
           ],
         },
       ],

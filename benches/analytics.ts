@@ -14,18 +14,17 @@ import { compileMetricsQuery } from '../src/analytics/compile-metrics.js';
 import { metricsRequestFromBody, type MetricsBody } from '../src/analytics/metrics-request.js';
 import { resolveRange } from '../src/analytics/metrics-service.js';
 import { planMetricsQuery, type Plan } from '../src/analytics/planner.js';
-import { mintToken } from '../src/auth/tokens.js';
 import { SpanGenerator } from '../src/seed/generate.js';
 import { PostgresDriver } from '../src/storage/postgres.js';
 import { insertSpanRecords } from '../src/storage/span-writer.js';
 import { startApi } from './harness/api-server.js';
+import { ANALYTICS_BENCH_DATABASE_URL, BENCH_JWT_SECRET, benchAdminToken, benchDatabaseUrl } from './harness/bench-env.js';
 import { runFloor } from './harness/floor.js';
 import { runLoad } from './harness/load.js';
 import { prepareDatabase } from './harness/prepare.js';
 import { machineInfo, writeReport } from './harness/report.js';
 import type { LatencySummary } from './harness/stats.js';
 
-const DEFAULT_URL = 'postgres://postgres@127.0.0.1:5432/tracelens_bench_analytics';
 const { values: f } = parseArgs({
   options: {
     duration: { type: 'string', default: '8' },
@@ -35,8 +34,7 @@ const { values: f } = parseArgs({
     out: { type: 'string', default: 'benches/results' },
   },
 });
-const dbUrl = process.env.DATABASE_URL ?? DEFAULT_URL;
-const secret = process.env.JWT_SECRET ?? 'tracelens-benchmark-secret-not-for-production-use';
+const dbUrl = benchDatabaseUrl(ANALYTICS_BENCH_DATABASE_URL);
 const durationS = Number(f.duration);
 const connections = Number(f.connections);
 const log = (m: string) => process.stderr.write(`${m}\n`);
@@ -150,8 +148,8 @@ async function main() {
   const client = new pg.Client({ connectionString: dbUrl });
   await client.connect();
   await client.query('ANALYZE llm_rollup_1m, llm_rollup_1h, llm_rollup_1d, llm_latency_1h, llm_latency_1d');
-  const jwt = await mintToken(secret, { sub: 'bench', role: 'admin', ttlS: 6 * 3600 });
-  const api = await startApi({ DATABASE_URL: dbUrl, JWT_SECRET: secret, CACHE_ENABLED: 'false', DB_POOL_MAX: String(Math.max(2, connections)), DB_POOL_MIN: '1' });
+  const jwt = await benchAdminToken();
+  const api = await startApi({ DATABASE_URL: dbUrl, JWT_SECRET: BENCH_JWT_SECRET, CACHE_ENABLED: 'false', DB_POOL_MAX: String(Math.max(2, connections)), DB_POOL_MIN: '1' });
   const results: CaseResult[] = [];
   try {
     for (const c of CASES) {

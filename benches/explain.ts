@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { queryShapes, resolveShapeValues } from '../src/perf/query-shapes.js';
 import { shapeSql, type BenchScope } from './harness/shape-sql.js';
-import { BENCH_DATABASE_URL, BENCH_PROJECT } from './harness/bench-db.js';
+import { BENCH_DATABASE_URL, BENCH_PROJECT } from './harness/bench-env.js';
 
 interface PlanNode {
   'Node Type': string;

@@ -29,6 +29,7 @@ import type { SpanRecord } from '../src/storage/span-record.js';
 import { startApi, type ApiServer } from './harness/api-server.js';
 import { otlpJsonRequest, otlpProtobufRequest } from './harness/otlp-payload.js';
 import { summarize } from './harness/stats.js';
+import { BENCH_SERVER_URL } from './harness/bench-env.js';
 
 const { values } = parseArgs({
   options: {
@@ -155,7 +156,7 @@ function decodeCostUs(mode: Mode): number {
 
 async function ownServer(): Promise<{ url: string; secret: string; server: ApiServer }> {
   const database = 'tracelens_bench_otlp';
-  const admin = new pg.Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/postgres' });
+  const admin = new pg.Client({ connectionString: `${BENCH_SERVER_URL}/postgres` });
   await admin.connect();
   const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
   if (exists.rowCount === 0) await admin.query(`CREATE DATABASE ${database}`);
@@ -165,7 +166,7 @@ async function ownServer(): Promise<{ url: string; secret: string; server: ApiSe
   // Load shedding off: on a shared machine the event loop lags for reasons of
   // its own, and a shed batch would measure the shedding, not the ingest.
   const server = await startApi({
-    DATABASE_URL: `postgres://postgres@127.0.0.1:5432/${database}`,
+    DATABASE_URL: `${BENCH_SERVER_URL}/${database}`,
     JWT_SECRET: secret,
     RATE_LIMIT_ADMIN: '1000000000',
     OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0',

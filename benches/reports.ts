@@ -4,14 +4,13 @@
 // concurrency: P50/P95/P99, meta.source, and the 100 ms P95 target for
 // 30-day ranges. Writes benches/results/reports-<timestamp>.json and .md.
 import { parseArgs } from 'node:util';
-import { mintToken } from '../src/auth/tokens.js';
 import { startApi } from './harness/api-server.js';
+import { ANALYTICS_BENCH_DATABASE_URL, BENCH_JWT_SECRET, benchAdminToken, benchDatabaseUrl } from './harness/bench-env.js';
 import { runLoad } from './harness/load.js';
 import { prepareDatabase } from './harness/prepare.js';
 import { machineInfo, writeReport } from './harness/report.js';
 import type { LatencySummary } from './harness/stats.js';
 
-const DEFAULT_URL = 'postgres://postgres@127.0.0.1:5432/tracelens_bench_analytics';
 const { values: f } = parseArgs({
   options: {
     duration: { type: 'string', default: '5' },
@@ -21,8 +20,7 @@ const { values: f } = parseArgs({
     out: { type: 'string', default: 'benches/results' },
   },
 });
-const dbUrl = process.env.DATABASE_URL ?? DEFAULT_URL;
-const secret = process.env.JWT_SECRET ?? 'tracelens-benchmark-secret-not-for-production-use';
+const dbUrl = benchDatabaseUrl(ANALYTICS_BENCH_DATABASE_URL);
 const durationS = Number(f.duration);
 const connections = Number(f.connections);
 const log = (m: string) => process.stderr.write(`${m}\n`);
@@ -65,8 +63,8 @@ interface CaseResult {
 async function main() {
   const started = new Date();
   const dbInfo = await prepareDatabase(dbUrl, Number(f.rows), log, ['--days', '90']);
-  const jwt = await mintToken(secret, { sub: 'bench', role: 'admin', ttlS: 6 * 3600 });
-  const api = await startApi({ DATABASE_URL: dbUrl, JWT_SECRET: secret, CACHE_ENABLED: 'false', DB_POOL_MAX: String(Math.max(8, connections * 4)) });
+  const jwt = await benchAdminToken();
+  const api = await startApi({ DATABASE_URL: dbUrl, JWT_SECRET: BENCH_JWT_SECRET, CACHE_ENABLED: 'false', DB_POOL_MAX: String(Math.max(8, connections * 4)) });
   const results: CaseResult[] = [];
   const only = f.only === undefined ? null : new RegExp(f.only, 'i');
   try {

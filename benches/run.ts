@@ -8,7 +8,7 @@ import pg from 'pg';
 import { mintToken } from '../src/auth/tokens.js';
 import { QUERY_TYPES, queryShapes, resolveShapeValues, shapeOf, type QueryShape, type ShapeValues } from '../src/perf/query-shapes.js';
 import { startApi, type ApiServer } from './harness/api-server.js';
-import { BENCH_DATABASE_URL, BENCH_PROJECT } from './harness/bench-db.js';
+import { BENCH_DATABASE_URL, BENCH_JWT_SECRET, BENCH_PROJECT, benchDatabaseUrl } from './harness/bench-env.js';
 import { prepareDatabase } from './harness/prepare.js';
 import { runFloor } from './harness/floor.js';
 import { runLoad } from './harness/load.js';
@@ -73,8 +73,8 @@ const durationS = num('duration', f.duration);
 const floorS = num('floor-duration', f['floor-duration']);
 const connections = Math.round(num('connections', f.connections));
 const scope: BenchScope = f.scope === 'project' ? [BENCH_PROJECT] : null;
-const dbUrl = process.env.DATABASE_URL ?? BENCH_DATABASE_URL;
-const secret = process.env.JWT_SECRET ?? 'tracelens-benchmark-secret-not-for-production-use';
+const dbUrl = benchDatabaseUrl(BENCH_DATABASE_URL);
+const secret = BENCH_JWT_SECRET;
 
 const log = (msg: string) => process.stderr.write(`${msg}\n`);
 

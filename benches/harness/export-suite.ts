@@ -9,7 +9,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { lineSql } from '../../src/export/line-sql.js';
 import { FIELDS } from '../../src/query/fields.js';
-import { searchRequestFromBody } from '../../src/query/request.js';
+import { searchRequestFromBody } from '../../src/traces/search-request.js';
 import { buildPageSql } from '../../src/traces/page-sql.js';
 import type { ApiServer } from './api-server.js';
 import { principalFromClaims } from '../../src/auth/tokens.js';

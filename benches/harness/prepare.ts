@@ -5,6 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { BENCH_JWT_SECRET } from './bench-env.js';
 
 const BIN = fileURLToPath(new URL('../../bin/tracelens.js', import.meta.url));
 
@@ -19,7 +20,7 @@ function cli(args: string[], url: string): void {
   // No statement timeout: COPY of a large batch and index builds take longer than a query.
   const r = spawnSync(process.execPath, [BIN, ...args], {
     stdio: 'inherit',
-    env: { ...process.env, DATABASE_URL: url, JWT_SECRET: process.env.JWT_SECRET ?? 'x'.repeat(40), DB_STATEMENT_TIMEOUT_MS: '0' },
+    env: { ...process.env, DATABASE_URL: url, JWT_SECRET: BENCH_JWT_SECRET, DB_STATEMENT_TIMEOUT_MS: '0' },
   });
   if (r.status !== 0) throw new Error(`tracelens ${args.join(' ')} failed (exit ${r.status})`);
 }

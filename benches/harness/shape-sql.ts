@@ -2,7 +2,7 @@
 // no cursor), for the raw-database floor and for EXPLAIN.
 import { principalFromClaims } from '../../src/auth/tokens.js';
 import type { QueryShape } from '../../src/perf/query-shapes.js';
-import { searchRequestFromBody } from '../../src/query/request.js';
+import { searchRequestFromBody } from '../../src/traces/search-request.js';
 import { buildPageSql } from '../../src/traces/page-sql.js';
 import type { FloorQuery } from './floor.js';
 

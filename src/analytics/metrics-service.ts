@@ -2,10 +2,11 @@
 // limits, the source plan, caching and execution. Routes parse and
 // serialize around runMetricsQuery(); the analytics and cost endpoints build
 // on the same call (docs/analytics.md, "Service API").
-import { hasPermission, projectScope, requirePermission, type Principal } from '../auth/principal.js';
+import { authorizeMetricsQuery } from '../auth/permissions.js';
+import type { Principal } from '../auth/principal.js';
 import type { ResultCache } from '../cache/result-cache.js';
 import { appError } from '../errors.js';
-import { canonicalFilter, requireCostPermissionForFilter } from '../query/request.js';
+import { canonicalFilter } from '../query/request.js';
 import { resolveTimeBound } from '../query/time.js';
 import type { Queryable } from '../storage/driver.js';
 import { compileMetricsQuery } from './compile-metrics.js';
@@ -47,13 +48,7 @@ export interface MetricsAnswer {
 
 /** Throws unless the principal may run this request; returns its tenant scope. */
 export function authorizeMetrics(principal: Principal, req: MetricsRequest): readonly string[] | null {
-  requirePermission(principal, 'read:metrics');
-  if (!hasPermission(principal, 'read:costs')) {
-    const money = req.metrics.find((m) => m.metric.cost);
-    if (money) throw appError.FORBIDDEN(`Metric '${money.metric.name}' needs the 'read:costs' permission`);
-    requireCostPermissionForFilter(req.filter, principal);
-  }
-  return projectScope(principal, req.projects ?? undefined);
+  return authorizeMetricsQuery(principal, req);
 }
 
 /** Resolved [from, to) in epoch ms, checked against the range limits. */

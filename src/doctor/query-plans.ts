@@ -15,7 +15,7 @@
 // planner prefers still follows the statistics: a full-text shape only shows
 // its GIN index once the index's pending list has been merged by VACUUM.)
 import type { FilterNode } from '../query/ast.js';
-import { searchRequestFromBody } from '../query/request.js';
+import { searchRequestFromBody } from '../traces/search-request.js';
 import { TABLE } from '../query/fields.js';
 import { ROLE_PERMISSIONS, type Principal } from '../auth/principal.js';
 import { buildPageSql, resolveBounds } from '../traces/page-sql.js';

@@ -1,7 +1,9 @@
 // Export bodies into the normalized search request: the search endpoint's own
-// builder does the validation, tenant scope, `fields` and cost permissions.
+// builder (traces/search-request.ts) does the validation, tenant scope,
+// `fields` and cost permissions.
 import type { Principal } from '../auth/principal.js';
-import { searchRequestFromBody, type SearchBody, type SearchRequest } from '../query/request.js';
+import type { SearchBody, SearchRequest } from '../query/request.js';
+import { searchRequestFromBody } from '../traces/search-request.js';
 import type { Compression, JobFormat, StreamFormat } from './formats.js';
 
 /** What selects the rows: a search request without paging. */

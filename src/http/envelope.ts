@@ -37,6 +37,21 @@ export function success<T>(request: FastifyRequest, data: T, extra: { pagination
   };
 }
 
+/** The schema of a list's pagination, by reference to the shared `Pagination` schema. */
+export const PAGINATION_REF = { $ref: 'Pagination#' } as const;
+
+/**
+ * The success envelope's schema around `data` (the one shape success() builds):
+ * status, data, pagination when the answer is a list, meta (the shared `Meta`
+ * unless a route adds fields to it).
+ */
+export function envelopeSchema(data: unknown, opts: { pagination?: object; meta?: object } = {}) {
+  return {
+    type: 'object',
+    properties: { status: { type: 'string' }, data, ...(opts.pagination ? { pagination: opts.pagination } : {}), meta: opts.meta ?? { $ref: 'Meta#' } },
+  };
+}
+
 /** JSON schema pieces for route response declarations. */
 export const metaSchema = {
   type: 'object',

@@ -22,6 +22,21 @@ export const PROTECTED_ROUTE_ERRORS: readonly ErrorCode[] = [
   'AUTH_KEYS_UNAVAILABLE',
 ];
 
+/** What a search request (filter, sort, fields, time range) can be refused with, and its query timing out. */
+export const SEARCH_REQUEST_ERRORS: readonly ErrorCode[] = ['INVALID_FILTER', 'UNSUPPORTED_REGEX', 'INVALID_VALUE', 'INVALID_FIELD', 'INVALID_TIME_RANGE', 'QUERY_TIMEOUT'];
+
+/** What a request of the metrics engine (metrics query, and the reports built on it) can be refused with. */
+export const METRICS_ENGINE_ERRORS: readonly ErrorCode[] = [
+  'INVALID_FILTER',
+  'UNSUPPORTED_REGEX',
+  'INVALID_VALUE',
+  'INVALID_TIME_RANGE',
+  'METRICS_RANGE_TOO_LONG',
+  'METRICS_TOO_MANY_POINTS',
+  'METRICS_TOO_MANY_SERIES',
+  'QUERY_TIMEOUT',
+];
+
 export function errorResponses(codes: readonly ErrorCode[]): Record<number, object> {
   const byStatus = new Map<number, ErrorCode[]>();
   for (const code of new Set(codes)) {

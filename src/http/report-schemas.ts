@@ -1,7 +1,7 @@
 // Response schemas of the analytics and cost reports: the OpenAPI document
 // shows them, and Fastify serializes every answer through them (only
 // declared fields leave). Shapes: docs/analytics-endpoints.md.
-import { metaSchema, paginationSchema } from './envelope.js';
+import { envelopeSchema, metaSchema, paginationSchema } from './envelope.js';
 
 const num = { type: 'number' } as const;
 const nnum = { type: ['number', 'null'] } as const;
@@ -22,7 +22,7 @@ const reportMeta = obj({
 
 /** The envelope of a report whose data has schema `data`. */
 export function reportEnvelope(data: object, paginated = false): object {
-  return obj({ status: str, data, ...(paginated ? { pagination: paginationSchema } : {}), meta: reportMeta });
+  return envelopeSchema(data, { meta: reportMeta, ...(paginated ? { pagination: paginationSchema } : {}) });
 }
 
 const perfFigures = {

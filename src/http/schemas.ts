@@ -1,7 +1,7 @@
 // Shared response schemas, registered once with addSchema and referenced by $id.
 import { spanJsonSchema } from '../query/fields.js';
 import { healthSchema } from './routes/health.js';
-import { metaSchema, paginationSchema, errorSchema } from './envelope.js';
+import { envelopeSchema, metaSchema, paginationSchema, errorSchema } from './envelope.js';
 
 export const SHARED_SCHEMAS: readonly Record<string, unknown>[] = [
   healthSchema,
@@ -20,19 +20,14 @@ export const SHARED_SCHEMAS: readonly Record<string, unknown>[] = [
   },
   {
     $id: 'TraceResponse',
-    type: 'object',
-    properties: {
-      status: { type: 'string' },
-      data: {
-        type: 'object',
-        properties: {
-          trace_id: { type: 'string' },
-          span_count: { type: 'integer' },
-          spans: { type: 'array', items: { $ref: 'Span#' } },
-          tree: { type: 'array', items: { $ref: 'SpanTreeNode#' } },
-        },
+    ...envelopeSchema({
+      type: 'object',
+      properties: {
+        trace_id: { type: 'string' },
+        span_count: { type: 'integer' },
+        spans: { type: 'array', items: { $ref: 'Span#' } },
+        tree: { type: 'array', items: { $ref: 'SpanTreeNode#' } },
       },
-      meta: { $ref: 'Meta#' },
-    },
+    }),
   },
 ];

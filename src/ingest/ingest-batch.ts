@@ -1,5 +1,6 @@
 // The ingest use case: validate, drop repeats inside the batch, write in one
 // statement, report what was new. Acknowledged only after the commit.
+import { authorizeIngest } from '../auth/permissions.js';
 import type { Principal } from '../auth/principal.js';
 import type { Driver } from '../storage/driver.js';
 import { spanKey, type SpanRecord } from '../storage/span-record.js';
@@ -43,6 +44,7 @@ export async function writeSpans(driver: Driver, rows: readonly SpanRecord[], ma
 }
 
 export async function ingestBatch(driver: Driver, principal: Principal, body: unknown, maxBatch: number): Promise<IngestResult> {
+  authorizeIngest(principal);
   const rows = validateBatch(body, principal, maxBatch);
   return { accepted: rows.length, ...(await writeSpans(driver, rows, maxBatch)) };
 }

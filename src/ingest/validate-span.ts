@@ -8,6 +8,7 @@ import { addDecimals, isPlainDecimal, numberToDecimal } from './decimal.js';
 import type { FieldErrors } from './field-errors.js';
 import { INGEST_LIMITS as L } from './limits.js';
 import { unstorableJson, unstorableText } from '../query/storable-text.js';
+import { INGEST_TIMESTAMP, MAX_TIMESTAMP_MS, parseTimestamp } from '../query/time.js';
 
 export type SpanDraft = Omit<SpanRecord, 'project_id'> & { project_id: string | null };
 
@@ -79,10 +80,10 @@ class FieldReader {
     const v = this.get(key);
     if (v === undefined) return this.fail(key, 'is required');
     if (typeof v === 'number') {
-      if (!Number.isInteger(v) || v < 0 || v > MAX_EPOCH_MS) return this.fail(key, 'as a number must be Unix epoch milliseconds');
+      if (!Number.isInteger(v) || v < 0 || v > MAX_TIMESTAMP_MS) return this.fail(key, 'as a number must be Unix epoch milliseconds');
       return new Date(v).toISOString();
     }
-    if (typeof v !== 'string' || !isRfc3339(v)) {
+    if (typeof v !== 'string' || parseTimestamp(v, INGEST_TIMESTAMP) === null) {
       return this.fail(key, 'must be an RFC 3339 timestamp with a time zone (2026-01-31T12:00:00.123Z) or epoch milliseconds');
     }
     return v;
@@ -120,18 +121,6 @@ class FieldReader {
     if (Buffer.byteLength(JSON.stringify(v)) > L.attributesBytes) return this.fail(key, `must be at most ${L.attributesBytes} bytes as JSON`);
     return v as Record<string, unknown>;
   }
-}
-
-const MAX_EPOCH_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
-const RFC3339_RE = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.\d{1,9})?(?:[Zz]|[+-](\d{2}):?(\d{2}))$/;
-
-/** Strict RFC 3339 with a real calendar date; what PostgreSQL will parse identically. */
-function isRfc3339(s: string): boolean {
-  const m = RFC3339_RE.exec(s);
-  if (!m) return false;
-  const [y, mo, d, h, mi, sec, oh, om] = m.slice(1).map((x): number => (x === undefined ? 0 : Number(x)));
-  if (y! < 1 || mo! < 1 || mo! > 12 || d! < 1 || h! > 23 || mi! > 59 || sec! > 59 || oh! > 15 || om! > 59) return false;
-  return d! <= new Date(Date.UTC(y!, mo, 0)).getUTCDate();
 }
 
 /** Sum of the parts that are present; null when neither is. */

@@ -46,3 +46,16 @@ export type NodeKind = FilterNode['kind'];
 /** Operators a normalized predicate can carry; the negative ones become `negated`. */
 export type PositiveOperator = Exclude<Operator, 'ne' | 'not_in' | 'not_contains'>;
 
+
+/** The first registry cost column a filter reads, or null: a fact for the permission check (auth/permissions.ts). */
+export function costFieldInFilter(filter: FilterNode | null): FieldDef | null {
+  const stack: FilterNode[] = filter ? [filter] : [];
+  while (stack.length) {
+    const n = stack.pop()!;
+    if (n.kind === 'predicate') {
+      if (n.target.kind === 'column' && n.target.field.cost) return n.target.field;
+    } else if (n.kind === 'not') stack.push(n.child);
+    else stack.push(...n.children);
+  }
+  return null;
+}

@@ -137,8 +137,3 @@ function jsonTypeOf(f: FieldDef): Record<string, unknown> {
   if (f.type === 'attributes') return base;
   return { ...base, type: [base.type, 'null'] };
 }
-
-/** Fields a caller may see: cost columns need read:costs. The one place cost fields are hidden. */
-export function visibleFields(canReadCosts: boolean, requested: readonly FieldDef[] = FIELDS): readonly FieldDef[] {
-  return canReadCosts ? requested : requested.filter((f) => !f.cost);
-}

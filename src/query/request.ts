@@ -1,10 +1,11 @@
 // The normalized search request: what both endpoints turn their input into,
 // what the executor runs, and what the cursor binding and the cache key hash.
-// POST /traces/search and GET /traces build it here and nowhere else.
-import { hasPermission, projectScope, requirePermission, type Principal } from '../auth/principal.js';
+// POST /traces/search and GET /traces parse into it here and nowhere else.
+// Parsing is pure: who may read which columns and projects is decided by the
+// traces service (traces/search-request.ts, auth/permissions.ts).
 import { appError } from '../errors.js';
 import type { FilterNode, Scalar } from './ast.js';
-import { FIELDS, SORT_FIELDS, lookupField, type FieldDef, visibleFields } from './fields.js';
+import { SORT_FIELDS, lookupField, type FieldDef } from './fields.js';
 import { normalize } from './normalize.js';
 import { parseTimeBound } from './time.js';
 import { echo, validateFilter } from './validate.js';
@@ -27,6 +28,17 @@ export interface SearchRequest {
   readonly scope: readonly string[] | null;
 }
 
+/**
+ * A parsed request before authorization: the columns and projects it asks
+ * for, not yet limited to what the caller may see.
+ */
+export interface SearchDraft extends Omit<SearchRequest, 'fields' | 'scope'> {
+  /** Requested output columns in request order (de-duplicated), or null for the default set. */
+  readonly requestedFields: readonly FieldDef[] | null;
+  /** Projects the request names (GET /traces?project_id=), if any. */
+  readonly projects?: readonly string[];
+}
+
 /** The POST body after its JSON schema check (top-level types are known). */
 export interface SearchBody {
   filter?: unknown;
@@ -39,22 +51,17 @@ export interface SearchBody {
   to?: string | null;
 }
 
-export function searchRequestFromBody(body: SearchBody, principal: Principal): SearchRequest {
-  requirePermission(principal, 'read:traces');
+export function parseSearchBody(body: SearchBody): SearchDraft {
   const filter = body.filter === undefined || body.filter === null ? null : normalize(validateFilter(body.filter, 'filter'));
-  return authorize(
-    {
-      filter,
-      sort: { field: sortField(body.sort_by, 'sort_by'), desc: body.sort_desc ?? true },
-      limit: body.limit ?? DEFAULT_LIMIT,
-      fields: outputFields(body.fields, principal),
-      from: timeBound(body.from, 'from'),
-      to: timeBound(body.to, 'to'),
-      cursor: body.cursor ?? null,
-      scope: projectScope(principal),
-    },
-    principal,
-  );
+  return {
+    filter,
+    sort: { field: sortField(body.sort_by, 'sort_by'), desc: body.sort_desc ?? true },
+    limit: body.limit ?? DEFAULT_LIMIT,
+    requestedFields: outputFields(body.fields),
+    from: timeBound(body.from, 'from'),
+    to: timeBound(body.to, 'to'),
+    cursor: body.cursor ?? null,
+  };
 }
 
 /** GET /traces query parameters after the querystring schema (all strings, no unknown keys). */
@@ -80,8 +87,7 @@ const LIST_FILTERS: ReadonlyArray<readonly [keyof ListQuery, string, string, 'te
   ['search', 'content', 'search', 'text'],
 ];
 
-export function searchRequestFromQuery(q: ListQuery, principal: Principal): SearchRequest {
-  requirePermission(principal, 'read:traces');
+export function parseListQuery(q: ListQuery): SearchDraft {
   const leaves: { field: string; operator: string; value: Scalar }[] = [];
   for (const [param, field, operator, type] of LIST_FILTERS) {
     const raw = q[param];
@@ -94,19 +100,16 @@ export function searchRequestFromQuery(q: ListQuery, principal: Principal): Sear
     if (limit < 1 || limit > MAX_LIMIT) throw appError.INVALID_PARAMETER('query.limit', `must be an integer from 1 to ${MAX_LIMIT}`);
   }
   const wire = leaves.length === 0 ? null : { operator: 'AND', filters: leaves };
-  return authorize(
-    {
-      filter: wire === null ? null : normalize(validateFilter(wire, 'query')),
-      sort: { field: sortField(q.sort_by, 'query.sort_by'), desc: (q.sort_order ?? 'desc') === 'desc' },
-      limit,
-      fields: outputFields(undefined, principal),
-      from: timeBound(q.from, 'query.from'),
-      to: timeBound(q.to, 'query.to'),
-      cursor: q.cursor ?? null,
-      scope: projectScope(principal, q.project_id === undefined ? undefined : [q.project_id]),
-    },
-    principal,
-  );
+  return {
+    filter: wire === null ? null : normalize(validateFilter(wire, 'query')),
+    sort: { field: sortField(q.sort_by, 'query.sort_by'), desc: (q.sort_order ?? 'desc') === 'desc' },
+    limit,
+    requestedFields: null,
+    from: timeBound(q.from, 'query.from'),
+    to: timeBound(q.to, 'query.to'),
+    cursor: q.cursor ?? null,
+    ...(q.project_id === undefined ? {} : { projects: [q.project_id] }),
+  };
 }
 
 function numberParam(raw: string, param: string, type: 'integer' | 'decimal'): number {
@@ -133,40 +136,15 @@ function timeBound(raw: string | null | undefined, path: string): string | null 
   return raw === undefined || raw === null ? null : requireTimeBound(raw, path);
 }
 
-function outputFields(requested: readonly string[] | undefined, principal: Principal): readonly FieldDef[] {
-  const canReadCosts = hasPermission(principal, 'read:costs');
-  if (requested === undefined) return visibleFields(canReadCosts);
-  const wanted = new Set<string>();
+function outputFields(requested: readonly string[] | undefined): readonly FieldDef[] | null {
+  if (requested === undefined) return null;
+  const wanted = new Map<string, FieldDef>();
   requested.forEach((name, i) => {
     const f = lookupField(name);
     if (!f) throw appError.INVALID_FIELD(`fields[${i}]`, `is not a known field: ${echo(name)}`);
-    if (f.cost && !canReadCosts) throw appError.FORBIDDEN(`Field '${f.name}' needs the 'read:costs' permission`);
-    wanted.add(f.name);
+    wanted.set(f.name, f);
   });
-  return FIELDS.filter((f) => wanted.has(f.name));
-}
-
-/** Filtering or sorting on a cost reveals it as surely as returning it. */
-function authorize(req: SearchRequest, principal: Principal): SearchRequest {
-  if (hasPermission(principal, 'read:costs')) return req;
-  if (req.sort.field.cost) throw appError.FORBIDDEN(`Sorting by '${req.sort.field.name}' needs the 'read:costs' permission`);
-  requireCostPermissionForFilter(req.filter, principal);
-  return req;
-}
-
-/** A filter on a cost field needs read:costs (search and metrics alike). */
-export function requireCostPermissionForFilter(filter: FilterNode | null, principal: Principal): void {
-  if (hasPermission(principal, 'read:costs')) return;
-  const stack: FilterNode[] = filter ? [filter] : [];
-  while (stack.length) {
-    const n = stack.pop()!;
-    if (n.kind === 'predicate') {
-      if (n.target.kind === 'column' && n.target.field.cost) {
-        throw appError.FORBIDDEN(`Filtering on '${n.target.field.name}' needs the 'read:costs' permission`);
-      }
-    } else if (n.kind === 'not') stack.push(n.child);
-    else stack.push(...n.children);
-  }
+  return [...wanted.values()];
 }
 
 /**

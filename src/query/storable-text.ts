@@ -8,6 +8,23 @@ const NUL_RE = /\u0000/;
 const LONE_SURROGATE_RE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const UNSTORABLE_ALL_RE = new RegExp(`${NUL_RE.source}|${LONE_SURROGATE_RE.source}`, 'g');
 
+// Plain character classes: far cheaper to scan than the lookarounds of the
+// exact check, and false only when the text certainly needs no repair.
+// eslint-disable-next-line no-control-regex
+const SUSPECT_RE = /[\u0000\uD800-\uDFFF]/;
+// The same test on JSON text: JSON.stringify escapes NUL and lone surrogates.
+const SUSPECT_JSON_RE = /\\u0000|\\ud[89a-f]/i;
+
+/** A fast pre-check: false means the string is storable; true means run the exact check. */
+export function mayBeUnstorable(s: string): boolean {
+  return SUSPECT_RE.test(s);
+}
+
+/** mayBeUnstorable for the text of JSON.stringify (where NUL and lone surrogates appear escaped). */
+export function jsonMayBeUnstorable(json: string): boolean {
+  return SUSPECT_JSON_RE.test(json);
+}
+
 /** Why the string cannot be stored, or null when it can. */
 export function unstorableText(s: string): string | null {
   if (NUL_RE.test(s)) return 'must not contain NUL (\\u0000) characters';

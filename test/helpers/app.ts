@@ -5,6 +5,7 @@ import { mintToken, type MintOptions } from '../../src/auth/tokens.js';
 import { createVerifier } from '../../src/auth/verifier.js';
 import { loadConfig } from '../../src/config.js';
 import type { Driver } from '../../src/storage/driver.js';
+import { guardDeclaredErrors } from './declared-errors.js';
 
 export const TEST_SECRET = 'tracelens-test-secret-0123456789-abcdefghij';
 
@@ -24,6 +25,8 @@ export async function buildTestApp(driver: Driver, env: Record<string, string> =
     ...env,
   });
   const app = await buildApp({ config, driver, reader, verifier: createVerifier(config), logger: env.LOG_LEVEL === 'error' ? { level: 'error' } : false });
+  // Any test that provokes an error code its route does not declare fails (a 500 naming it).
+  guardDeclaredErrors(app);
   await app.ready();
   return app;
 }

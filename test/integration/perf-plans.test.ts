@@ -4,7 +4,7 @@
 // serve the expression; a collation mismatch or a NULLS-order mismatch fails.
 import { beforeAll, expect, it } from 'vitest';
 import type { SearchBody } from '../../src/query/request.js';
-import { searchRequestFromBody } from '../../src/query/request.js';
+import { searchRequestFromBody } from '../../src/traces/search-request.js';
 import { buildPageSql } from '../../src/traces/page-sql.js';
 import { describeEachBackend } from '../helpers/backends.js';
 import { principal } from '../helpers/principal.js';

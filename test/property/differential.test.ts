@@ -9,7 +9,7 @@ import { principalFromClaims } from '../../src/auth/tokens.js';
 import { compileNode, SqlParams } from '../../src/query/compile.js';
 import { SORT_FIELDS } from '../../src/query/fields.js';
 import { normalize } from '../../src/query/normalize.js';
-import { searchRequestFromBody } from '../../src/query/request.js';
+import { searchRequestFromBody } from '../../src/traces/search-request.js';
 import { validateFilter } from '../../src/query/validate.js';
 import { executeSearch } from '../../src/traces/search-service.js';
 import { describeEachBackend } from '../helpers/backends.js';

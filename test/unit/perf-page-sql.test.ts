@@ -2,7 +2,7 @@
 // docs/performance.md ("Ordering the index can deliver").
 import { describe, expect, it } from 'vitest';
 import { queryShapes, QUERY_TYPES, VARIANTS } from '../../src/perf/query-shapes.js';
-import { searchRequestFromBody } from '../../src/query/request.js';
+import { searchRequestFromBody } from '../../src/traces/search-request.js';
 import { buildPageSql } from '../../src/traces/page-sql.js';
 import { principal } from '../helpers/principal.js';
 

@@ -263,7 +263,7 @@ export function attributionRunner(cursorKey: Uint8Array): ReportRunner {
     const asked = attributionRequest(raw);
     const { req, keyset } = pinCursor(principal, asked, cursorKey);
     const key = { groupBy: req.groupBy, minCost: req.minCost, limit: req.limit, keyset };
-    return runReport(principal, { name: 'cost-attribution', permissions: ['read:costs'] }, req.query, key, { ...env, ...(req.cursor ? { cache: null } : {}) }, (ctx) =>
+    return runReport(principal, { name: 'cost-attribution' }, req.query, key, { ...env, ...(req.cursor ? { cache: null } : {}) }, (ctx) =>
       attributionReport(ctx, req, keyset, (k) =>
         attributionCursor(principal, asked, cursorKey, { from: new Date(ctx.fromMs).toISOString(), to: new Date(ctx.toMs).toISOString() }, k),
       ),

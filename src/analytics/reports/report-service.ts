@@ -2,9 +2,10 @@
 // range, the result cache and meta. Each report service is a function of a
 // ReportContext; this is the only place that decides who may run it and
 // how long its answer may be reused.
-import { hasPermission, projectScope, requirePermission, type Permission, type Principal } from '../../auth/principal.js';
+import { authorizeReport, type ReportName } from '../../auth/permissions.js';
+import type { Principal } from '../../auth/principal.js';
 import type { ResultCache } from '../../cache/result-cache.js';
-import { canonicalFilter, requireCostPermissionForFilter } from '../../query/request.js';
+import { canonicalFilter } from '../../query/request.js';
 import type { Queryable } from '../../storage/driver.js';
 import type { SourceName } from '../planner.js';
 import { resolveReportRange, type ReportQuery } from './params.js';
@@ -41,13 +42,8 @@ export interface ReportResult<T> extends ReportOutput<T> {
 }
 
 export interface ReportDef {
-  /** Cache namespace and log name. */
-  name: string;
-  /**
-   * `read:metrics` for analytics, `read:costs` for money; both for an
-   * analytics report that returns money.
-   */
-  permissions: readonly Permission[];
+  /** Cache namespace and log name; also what decides who may run it (REPORT_PERMISSIONS). */
+  name: ReportName;
 }
 
 export async function runReport<T>(
@@ -59,10 +55,7 @@ export async function runReport<T>(
   env: ReportEnv,
   compute: (ctx: ReportContext) => Promise<ReportOutput<T>>,
 ): Promise<{ result: ReportResult<T>; cached: boolean }> {
-  for (const p of def.permissions) requirePermission(principal, p);
-  // A cost condition in the filter reveals money: only for callers who may read it.
-  if (!hasPermission(principal, 'read:costs')) requireCostPermissionForFilter(query.filter, principal);
-  const scope = projectScope(principal, query.projects ?? undefined);
+  const scope = authorizeReport(principal, def.name, query);
   const now = env.now ?? Date.now();
   const range = resolveReportRange(query, now);
   const run = async (): Promise<ReportResult<T>> => {

@@ -11,9 +11,6 @@ import { reportRunner } from '../../analytics/reports/report-service.js';
 import { compareData, optimizationData, performanceData, qualityData, summaryData } from '../report-schemas.js';
 import { registerReport } from './report-route.js';
 
-const METRICS_ONLY = ['read:metrics'] as const;
-const METRICS_AND_COSTS = ['read:metrics', 'read:costs'] as const;
-
 export default async function analyticsReportRoutes(app: FastifyInstance) {
   registerReport(app, {
     paths: ['/analytics/performance'],
@@ -21,7 +18,7 @@ export default async function analyticsReportRoutes(app: FastifyInstance) {
     summary: 'Latency (avg, min, max, p50/p95/p99), time to first token, throughput and tokens per second, with a time series',
     params: PERFORMANCE_PARAMS,
     data: performanceData,
-    run: reportRunner({ name: 'performance', permissions: METRICS_ONLY }, performanceRequest, performanceReport),
+    run: reportRunner({ name: 'performance' }, performanceRequest, performanceReport),
   });
   registerReport(app, {
     paths: ['/analytics/quality'],
@@ -29,7 +26,7 @@ export default async function analyticsReportRoutes(app: FastifyInstance) {
     summary: 'Success and error rates, errors by status and by normalized message, with a time series',
     params: QUALITY_PARAMS,
     data: qualityData,
-    run: reportRunner({ name: 'quality', permissions: METRICS_ONLY }, qualityRequest, qualityReport),
+    run: reportRunner({ name: 'quality' }, qualityRequest, qualityReport),
   });
   registerReport(app, {
     paths: ['/analytics/models/compare'],
@@ -37,7 +34,8 @@ export default async function analyticsReportRoutes(app: FastifyInstance) {
     summary: 'Latency, cost, success rate, volume and throughput of 2 to 10 models side by side, and the fastest, cheapest and most reliable',
     params: COMPARE_PARAMS,
     data: compareData,
-    run: reportRunner({ name: 'models-compare', permissions: METRICS_AND_COSTS }, compareRequest, compareReport),
+    errors: ['COMPARE_MODEL_COUNT'],
+    run: reportRunner({ name: 'models-compare' }, compareRequest, compareReport),
   });
   registerReport(app, {
     paths: ['/analytics/optimization'],
@@ -45,7 +43,7 @@ export default async function analyticsReportRoutes(app: FastifyInstance) {
     summary: 'Data-backed advice (cheaper models, failing or slow model/provider pairs, growing prompts) with impact, evidence, priority and a score',
     params: OPTIMIZATION_PARAMS,
     data: optimizationData,
-    run: reportRunner({ name: 'optimization', permissions: METRICS_AND_COSTS }, optimizationRequest, optimizationReport),
+    run: reportRunner({ name: 'optimization' }, optimizationRequest, optimizationReport),
   });
   registerReport(app, {
     paths: ['/metrics/summary'],
@@ -53,6 +51,6 @@ export default async function analyticsReportRoutes(app: FastifyInstance) {
     summary: 'The range next to the period before it, with changes, top models by cost, requests, latency and errors, and the most common errors',
     params: SUMMARY_PARAMS,
     data: summaryData,
-    run: reportRunner({ name: 'metrics-summary', permissions: METRICS_AND_COSTS }, summaryRequest, summaryReport),
+    run: reportRunner({ name: 'metrics-summary' }, summaryRequest, summaryReport),
   });
 }

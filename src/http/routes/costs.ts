@@ -1,6 +1,6 @@
-// The cost reports (read:costs only, so the billing role reads them and
-// nothing else): summary, attribution, forecast, and the seed system's
-// /analytics/costs aliases answering the same data.
+// The cost reports (read:costs only; see auth/permissions.ts): summary,
+// attribution, forecast, and the seed system's /analytics/costs aliases
+// answering the same data.
 import type { FastifyInstance } from 'fastify';
 import { ATTRIBUTION_PARAMS, attributionRunner } from '../../analytics/reports/cost-attribution.js';
 import { costSummaryReport, costSummaryRequest, COST_SUMMARY_PARAMS } from '../../analytics/reports/cost-summary.js';
@@ -14,8 +14,6 @@ export interface CostRoutesOptions {
   cursorKey: Uint8Array;
 }
 
-const COSTS = ['read:costs'] as const;
-
 export default async function costRoutes(app: FastifyInstance, opts: CostRoutesOptions) {
   registerReport(app, {
     paths: ['/costs/summary', '/analytics/costs'],
@@ -23,7 +21,7 @@ export default async function costRoutes(app: FastifyInstance, opts: CostRoutesO
     summary: 'Cost overview with day-over-day and week-over-week change, shares by provider, model, environment and project, daily and weekly trends, and the most expensive traces',
     params: COST_SUMMARY_PARAMS,
     data: costSummaryData,
-    run: reportRunner({ name: 'cost-summary', permissions: COSTS }, costSummaryRequest, costSummaryReport),
+    run: reportRunner({ name: 'cost-summary' }, costSummaryRequest, costSummaryReport),
   });
   registerReport(app, {
     paths: ['/costs/attribution', '/analytics/costs/breakdown'],
@@ -32,6 +30,7 @@ export default async function costRoutes(app: FastifyInstance, opts: CostRoutesO
     params: ATTRIBUTION_PARAMS,
     data: attributionData,
     paginated: true,
+    errors: ['ATTRIBUTION_DIMENSION_INVALID', 'INVALID_CURSOR'],
     run: attributionRunner(opts.cursorKey),
   });
   registerReport(app, {
@@ -40,6 +39,6 @@ export default async function costRoutes(app: FastifyInstance, opts: CostRoutesO
     summary: 'Daily cost history and a forecast with 95 % intervals (additive Holt-Winters, weekly season) and its 14-day backtest error',
     params: FORECAST_PARAMS,
     data: forecastData,
-    run: reportRunner({ name: 'cost-forecast', permissions: COSTS }, forecastRequest, forecastReport),
+    run: reportRunner({ name: 'cost-forecast' }, forecastRequest, forecastReport),
   });
 }

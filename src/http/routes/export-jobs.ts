@@ -7,7 +7,8 @@ import type { FileStore } from '../../export/file-store.js';
 import { COMPRESSIONS, JOB_FORMATS } from '../../export/formats.js';
 import { cancel, createJob, findJob, JOB_ID_PATTERN, jobView, openDownload, pageJobs } from '../../export/jobs.js';
 import type { ExportWorker } from '../../export/worker.js';
-import { success } from '../envelope.js';
+import { envelopeSchema, PAGINATION_REF, success } from '../envelope.js';
+import { errorResponses, PROTECTED_ROUTE_ERRORS, SEARCH_REQUEST_ERRORS } from '../error-responses.js';
 import { searchQueryProperties } from './search.js';
 
 export interface ExportJobRoutesOptions {
@@ -36,10 +37,7 @@ const jobSchema = {
   },
 } as const;
 
-const envelopeOf = (data: unknown) => ({
-  type: 'object',
-  properties: { status: { type: 'string' }, data, pagination: { $ref: 'Pagination#' }, meta: { $ref: 'Meta#' } },
-});
+const envelopeOf = (data: unknown) => envelopeSchema(data, { pagination: PAGINATION_REF });
 
 const idParams = {
   type: 'object',
@@ -67,7 +65,7 @@ export default async function exportJobRoutes(app: FastifyInstance, opts: Export
             limit: { type: 'integer', minimum: 1, maximum: 1_000_000_000 },
           },
         },
-        response: { 202: envelopeOf(jobSchema) },
+        response: { 202: envelopeOf(jobSchema), ...errorResponses([...PROTECTED_ROUTE_ERRORS, ...SEARCH_REQUEST_ERRORS]) },
       },
     },
     async (request, reply) => {
@@ -91,7 +89,7 @@ export default async function exportJobRoutes(app: FastifyInstance, opts: Export
           // Query parameters arrive as text (no type coercion in this API): the limit is checked by its pattern.
           properties: { limit: { type: 'string', pattern: '^(100|[1-9][0-9]?)$' }, cursor: { type: 'string', minLength: 1, maxLength: 256 } },
         },
-        response: { 200: envelopeOf({ type: 'array', items: jobSchema }) },
+        response: { 200: envelopeOf({ type: 'array', items: jobSchema }), ...errorResponses([...PROTECTED_ROUTE_ERRORS, 'INVALID_CURSOR']) },
       },
     },
     async (request) => {
@@ -103,13 +101,22 @@ export default async function exportJobRoutes(app: FastifyInstance, opts: Export
 
   app.get<{ Params: { job_id: string } }>(
     '/export/jobs/:job_id',
-    { schema: { ...common, summary: 'Status and progress of an export job', params: idParams, response: { 200: envelopeOf(jobSchema) } } },
+    {
+      schema: { ...common, summary: 'Status and progress of an export job', params: idParams, response: { 200: envelopeOf(jobSchema), ...errorResponses([...PROTECTED_ROUTE_ERRORS, 'NOT_FOUND']) } },
+    },
     async (request) => success(request, jobView(await findJob(app.driver, request.principal!, request.params.job_id))),
   );
 
   app.delete<{ Params: { job_id: string } }>(
     '/export/jobs/:job_id',
-    { schema: { ...common, summary: 'Cancel an export job (409 when it has already finished)', params: idParams } },
+    {
+      schema: {
+        ...common,
+        summary: 'Cancel an export job (409 when it has already finished)',
+        params: idParams,
+        response: errorResponses([...PROTECTED_ROUTE_ERRORS, 'NOT_FOUND', 'EXPORT_JOB_FINISHED']),
+      },
+    },
     async (request, reply) => {
       await cancel(app.driver, request.principal!, request.params.job_id);
       opts.worker.cancelLocal(request.params.job_id);
@@ -119,7 +126,14 @@ export default async function exportJobRoutes(app: FastifyInstance, opts: Export
 
   app.get<{ Params: { job_id: string } }>(
     '/export/jobs/:job_id/download',
-    { schema: { ...common, summary: 'The file of a completed export job; Range requests resume a download', params: idParams } },
+    {
+      schema: {
+        ...common,
+        summary: 'The file of a completed export job; Range requests resume a download',
+        params: idParams,
+        response: errorResponses([...PROTECTED_ROUTE_ERRORS, 'NOT_FOUND', 'EXPORT_NOT_READY', 'EXPORT_EXPIRED', 'RANGE_NOT_SATISFIABLE']),
+      },
+    },
     async (request, reply) => {
       const d = await openDownload(app.driver, opts.files, request.principal!, request.params.job_id, request.headers.range).catch((err: unknown) => {
         if (isAppError(err) && err.code === 'RANGE_NOT_SATISFIABLE') reply.header('content-range', `bytes */${(err.details as { size: number }).size}`);

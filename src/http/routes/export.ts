@@ -8,6 +8,7 @@ import { acceptsGzip } from '../../export/accepts-gzip.js';
 import { exportSearchRequest, type StreamExportBody } from '../../export/export-request.js';
 import { framingOf, GZIP_OPTIONS, STREAM_FORMATS } from '../../export/formats.js';
 import { ExportSlots, openExport } from '../../export/open-export.js';
+import { errorResponses, PROTECTED_ROUTE_ERRORS, SEARCH_REQUEST_ERRORS } from '../error-responses.js';
 import { searchQueryProperties } from './search.js';
 
 export default async function exportRoutes(app: FastifyInstance) {
@@ -24,6 +25,8 @@ export default async function exportRoutes(app: FastifyInstance) {
           additionalProperties: false,
           properties: { ...searchQueryProperties, format: { type: 'string', enum: [...STREAM_FORMATS] } },
         },
+        // Errors before the first row; a failure mid-stream ends the stream instead.
+        response: errorResponses([...PROTECTED_ROUTE_ERRORS, ...SEARCH_REQUEST_ERRORS, 'EXPORT_BUSY']),
       },
     },
     async (request, reply) => {

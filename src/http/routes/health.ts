@@ -4,6 +4,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ReplicaStatus } from '../../replica/read-router.js';
 import { API_VERSION } from '../envelope.js';
+import { errorResponses } from '../error-responses.js';
 
 export type ComponentStatus = 'healthy' | 'unhealthy' | 'disabled';
 
@@ -30,7 +31,9 @@ export default async function healthRoutes(app: FastifyInstance, opts: HealthOpt
         summary: 'Service health',
         response: {
           '2xx': { $ref: 'Health#' },
-          503: { $ref: 'Health#' },
+          // The health report when the database is not serviceable; the error
+          // envelope when load shedding answers before the probe runs.
+          503: { anyOf: [{ $ref: 'Health#' }, errorResponses(['OVERLOADED'])[503]] },
         },
       },
     },

@@ -2,33 +2,26 @@
 import type { FastifyInstance } from 'fastify';
 import { isAppError } from '../../errors.js';
 import { recordIngest } from '../../metrics/index.js';
-import { requirePermission } from '../../auth/principal.js';
+import { authorizeIngest } from '../../auth/permissions.js';
 import { ingestBatch } from '../../ingest/ingest-batch.js';
-import { success } from '../envelope.js';
+import { envelopeSchema, success } from '../envelope.js';
 import { errorResponses, PROTECTED_ROUTE_ERRORS } from '../error-responses.js';
 
-const resultSchema = {
+const resultSchema = envelopeSchema({
   type: 'object',
   properties: {
-    status: { type: 'string' },
-    data: {
-      type: 'object',
-      properties: {
-        accepted: { type: 'integer', description: 'spans in the batch' },
-        new: { type: 'integer', description: 'spans stored by this request' },
-        duplicates: { type: 'integer', description: 'spans already stored, or repeated within the batch' },
-      },
-    },
-    meta: { $ref: 'Meta#' },
+    accepted: { type: 'integer', description: 'spans in the batch' },
+    new: { type: 'integer', description: 'spans stored by this request' },
+    duplicates: { type: 'integer', description: 'spans already stored, or repeated within the batch' },
   },
-} as const;
+});
 
 export default async function ingestRoutes(app: FastifyInstance) {
   app.post(
     '/traces',
     {
       // Before the body is parsed: a token that may not write costs no parsing.
-      onRequest: async (request) => requirePermission(request.principal!, 'write:traces'),
+      onRequest: async (request) => authorizeIngest(request.principal!),
       schema: {
         tags: ['ingest'],
         summary: 'Ingest a batch of spans; idempotent on (project_id, trace_id, span_id)',

@@ -2,9 +2,10 @@
 // normalized request (and the same compiled SQL) as POST /traces/search.
 // Unknown, repeated (arrays) and malformed parameters are a 400, never ignored.
 import type { FastifyInstance } from 'fastify';
-import { LIST_PARAMS, searchRequestFromQuery, type ListQuery } from '../../query/request.js';
+import { LIST_PARAMS, type ListQuery } from '../../query/request.js';
+import { searchRequestFromQuery } from '../../traces/search-request.js';
 import { respondWithPage, spanPageSchema, type SearchRoutesOptions } from './search.js';
-import { errorResponses, PROTECTED_ROUTE_ERRORS } from '../error-responses.js';
+import { errorResponses, PROTECTED_ROUTE_ERRORS, SEARCH_REQUEST_ERRORS } from '../error-responses.js';
 
 const PATTERNS: Partial<Record<(typeof LIST_PARAMS)[number], string>> = {
   limit: '^[0-9]{1,4}$',
@@ -36,7 +37,7 @@ export default async function listRoutes(app: FastifyInstance, opts: SearchRoute
         summary: 'List spans with simple query-parameter filters, keyset-paginated',
         security: [{ bearerAuth: [] }],
         querystring,
-        response: { 200: spanPageSchema, ...errorResponses([...PROTECTED_ROUTE_ERRORS, 'INVALID_FILTER', 'UNSUPPORTED_REGEX', 'INVALID_VALUE', 'INVALID_FIELD', 'INVALID_TIME_RANGE', 'INVALID_CURSOR', 'QUERY_TIMEOUT', 'INVALID_PARAMETER']) },
+        response: { 200: spanPageSchema, ...errorResponses([...PROTECTED_ROUTE_ERRORS, ...SEARCH_REQUEST_ERRORS, 'INVALID_CURSOR', 'INVALID_PARAMETER']) },
       },
     },
     async (request, reply) =>

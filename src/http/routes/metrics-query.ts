@@ -16,19 +16,9 @@ import {
 } from '../../analytics/metrics-request.js';
 import { runMetricsQuery } from '../../analytics/metrics-service.js';
 import { meta } from '../envelope.js';
-import { errorResponses, PROTECTED_ROUTE_ERRORS } from '../error-responses.js';
+import { errorResponses, METRICS_ENGINE_ERRORS, PROTECTED_ROUTE_ERRORS } from '../error-responses.js';
 
-const ERROR_CODES = errorResponses([
-  ...PROTECTED_ROUTE_ERRORS,
-  'INVALID_FILTER',
-  'UNSUPPORTED_REGEX',
-  'INVALID_VALUE',
-  'INVALID_TIME_RANGE',
-  'METRICS_RANGE_TOO_LONG',
-  'METRICS_TOO_MANY_POINTS',
-  'METRICS_TOO_MANY_SERIES',
-  'QUERY_TIMEOUT',
-]);
+const ERROR_CODES = errorResponses([...PROTECTED_ROUTE_ERRORS, ...METRICS_ENGINE_ERRORS]);
 
 const nullableString = (maxLength: number) => ({ type: ['string', 'null'], maxLength });
 

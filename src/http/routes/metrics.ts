@@ -2,7 +2,7 @@
 // scrapers usually reach it over an internal network and rarely hold JWTs.
 // With METRICS_REQUIRE_AUTH=true it needs a bearer token with read:metrics.
 import type { FastifyInstance } from 'fastify';
-import { requirePermission } from '../../auth/principal.js';
+import { authorizeMetricsScrape } from '../../auth/permissions.js';
 import type { TokenVerifier } from '../../auth/tokens.js';
 import { clusterMetricsText } from '../../cluster/cluster-metrics.js';
 import { collectDriverGauges, register } from '../../metrics/index.js';
@@ -24,7 +24,7 @@ export default async function metricsRoutes(app: FastifyInstance, opts: { verifi
       },
     },
     async (request, reply) => {
-      if (request.principal) requirePermission(request.principal, 'read:metrics');
+      if (request.principal) authorizeMetricsScrape(request.principal);
       // Under --workers: every worker's metrics, summed (null when not clustered).
       const cluster = await clusterMetricsText();
       if (cluster !== null) return reply.type(register.contentType).send(cluster);

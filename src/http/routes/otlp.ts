@@ -2,13 +2,14 @@
 // (docs/otlp.md). Parses and answers in the request's encoding; the work is
 // in src/ingest/otlp.
 import type { FastifyInstance } from 'fastify';
-import { requirePermission } from '../../auth/principal.js';
+import { authorizeIngest } from '../../auth/permissions.js';
 import { appError } from '../../errors.js';
 import { recordIngest } from '../../metrics/index.js';
 import { decodeJson, decodeProtobuf, encodeResponse, encodeRpcStatus, encodingOf, OTLP_CONTENT_TYPES } from '../../ingest/otlp/codec.js';
 import type { OtlpResourceSpans } from '../../ingest/otlp/decode.js';
 import { ingestOtlp } from '../../ingest/otlp/ingest-otlp.js';
 import type { PriceTable } from '../../ingest/otlp/prices.js';
+import { errorResponses, PROTECTED_ROUTE_ERRORS } from '../error-responses.js';
 
 export interface OtlpRouteOptions {
   prices: readonly PriceTable[];
@@ -42,8 +43,8 @@ export default async function otlpRoutes(app: FastifyInstance, opts: OtlpRouteOp
     '/v1/traces',
     {
       onRequest: async (request) => {
-        requirePermission(request.principal!, 'write:traces');
-        // Before any decompression or parsing.
+        // Before any decompression or parsing: a token that may not write costs no decoding.
+        authorizeIngest(request.principal!);
         if (encodingOf(request.headers['content-type']) === null) {
           throw appError.OTLP_UNSUPPORTED_CONTENT_TYPE(`Content-Type must be application/x-protobuf or application/json (got ${JSON.stringify((request.headers['content-type'] ?? '').slice(0, 64))})`,
           );
@@ -55,8 +56,11 @@ export default async function otlpRoutes(app: FastifyInstance, opts: OtlpRouteOp
         description:
           'Content-Type application/x-protobuf or application/json, optionally gzip/deflate. Answers ExportTraceServiceResponse in the ' +
           'request encoding: empty when every span was stored, partialSuccess {rejectedSpans, errorMessage} otherwise. ' +
-          'Idempotent on (project_id, trace_id, span_id). Mapping and limits: docs/otlp.md.',
+          'Idempotent on (project_id, trace_id, span_id). Mapping and limits: docs/otlp.md. ' +
+          'Errors are the JSON envelope for JSON requests and a google.rpc.Status with the same code for protobuf.',
         security: [{ bearerAuth: [] }],
+        // Spans that cannot be stored are rejected in partialSuccess, not with an error.
+        response: errorResponses([...PROTECTED_ROUTE_ERRORS, 'OTLP_INVALID_PAYLOAD', 'OTLP_UNSUPPORTED_CONTENT_TYPE', 'QUERY_TIMEOUT', 'INVALID_VALUE']),
       },
     },
     async (request, reply) => {

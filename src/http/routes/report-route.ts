@@ -6,8 +6,13 @@ import type { Principal } from '../../auth/principal.js';
 import { paramSchemas, type ParamSpec, type RawParams } from '../../analytics/reports/params.js';
 import type { ReportEnv, ReportResult } from '../../analytics/reports/report-service.js';
 import { ifNoneMatchHits, strongEtag } from '../../analytics/reports/etag.js';
+import type { ErrorCode } from '../../errors.js';
 import { meta } from '../envelope.js';
+import { errorResponses, METRICS_ENGINE_ERRORS, PROTECTED_ROUTE_ERRORS } from '../error-responses.js';
 import { reportEnvelope } from '../report-schemas.js';
+
+/** What every report can answer: its parameters (reportQuery) and whatever the metrics engine it runs on can. */
+const REPORT_ERRORS: readonly ErrorCode[] = [...PROTECTED_ROUTE_ERRORS, ...METRICS_ENGINE_ERRORS, 'INVALID_PARAMETER'];
 
 export interface ReportRoute {
   /** Paths (an alias answers the same data). */
@@ -18,6 +23,8 @@ export interface ReportRoute {
   /** Schema of `data`. */
   data: object;
   paginated?: boolean;
+  /** Codes of this report's own conditions, besides REPORT_ERRORS. */
+  errors?: readonly ErrorCode[];
   run(principal: Principal, raw: RawParams, env: ReportEnv): Promise<{ result: ReportResult<unknown>; cached: boolean }>;
 }
 
@@ -44,7 +51,11 @@ async function send(app: FastifyInstance, request: FastifyRequest, reply: Fastif
 
 export function registerReport(app: FastifyInstance, route: ReportRoute): void {
   const { querystring, body } = paramSchemas(route.params);
-  const response = { 200: reportEnvelope(route.data, route.paginated), 304: { type: 'null', description: 'Not modified (If-None-Match matched the ETag)' } };
+  const response = {
+    200: reportEnvelope(route.data, route.paginated),
+    304: { type: 'null', description: 'Not modified (If-None-Match matched the ETag)' },
+    ...errorResponses([...REPORT_ERRORS, ...(route.errors ?? [])]),
+  };
   for (const path of route.paths) {
     app.get<{ Querystring: RawParams }>(
       path,

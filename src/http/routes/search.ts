@@ -2,25 +2,19 @@
 // its JSON schema; the filter tree by the DSL validator (which reports JSON
 // paths and enforces the size limits without recursion).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { searchRequestFromBody, MAX_LIMIT, type SearchBody, type SearchRequest } from '../../query/request.js';
+import { MAX_LIMIT, type SearchBody, type SearchRequest } from '../../query/request.js';
+import { searchRequestFromBody } from '../../traces/search-request.js';
 import { searchPage } from '../../traces/search-service.js';
 import { sendPage, serializePageBody } from '../page-serializer.js';
-import { errorResponses, PROTECTED_ROUTE_ERRORS } from '../error-responses.js';
+import { envelopeSchema, PAGINATION_REF } from '../envelope.js';
+import { errorResponses, PROTECTED_ROUTE_ERRORS, SEARCH_REQUEST_ERRORS } from '../error-responses.js';
 
 export interface SearchRoutesOptions {
   cursorKey: Uint8Array;
 }
 
 /** One page of spans; only declared fields leave, so hidden sort columns never do. */
-export const spanPageSchema = {
-  type: 'object',
-  properties: {
-    status: { type: 'string' },
-    data: { type: 'array', items: { $ref: 'Span#' } },
-    pagination: { $ref: 'Pagination#' },
-    meta: { $ref: 'Meta#' },
-  },
-} as const;
+export const spanPageSchema = envelopeSchema({ type: 'array', items: { $ref: 'Span#' } }, { pagination: PAGINATION_REF });
 
 /** Runs a normalized request through the search service and sends the page; shared by the list and search routes. */
 export async function respondWithPage(
@@ -88,7 +82,7 @@ export default async function searchRoutes(app: FastifyInstance, opts: SearchRou
             cursor: nullableString(2048),
           },
         },
-        response: { 200: spanPageSchema, ...errorResponses([...PROTECTED_ROUTE_ERRORS, 'INVALID_FILTER', 'UNSUPPORTED_REGEX', 'INVALID_VALUE', 'INVALID_FIELD', 'INVALID_TIME_RANGE', 'INVALID_CURSOR', 'QUERY_TIMEOUT']) },
+        response: { 200: spanPageSchema, ...errorResponses([...PROTECTED_ROUTE_ERRORS, ...SEARCH_REQUEST_ERRORS, 'INVALID_CURSOR']) },
       },
     },
     async (request, reply) =>

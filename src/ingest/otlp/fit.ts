@@ -2,21 +2,13 @@
 // of being rejected: an instrumentation that records a 1 MB prompt or a huge
 // attribute is not malformed, and OTLP clients cannot fix and resend a span.
 // Every cut is recorded in attributes["tracelens.truncated"].
-import { toStorableText } from '../../query/storable-text.js';
+import { jsonMayBeUnstorable, mayBeUnstorable, toStorableText } from '../../query/storable-text.js';
 import { INGEST_LIMITS as L } from '../limits.js';
 import type { AttrValue } from './decode.js';
 
-// A plain character class: far cheaper to scan than the lookarounds of the
-// exact check (query/storable-text.ts), and
-// false only when the string certainly needs no repair.
-// eslint-disable-next-line no-control-regex
-const SUSPECT_RE = /[\u0000\uD800-\uDFFF]/;
-// The same test on JSON text: JSON.stringify escapes NUL and lone surrogates.
-const SUSPECT_JSON_RE = /\\u0000|\\ud[89a-f]/i;
-
 /** NUL and lone surrogates (which PostgreSQL cannot store faithfully) become U+FFFD. */
 export function storable(s: string): string {
-  return SUSPECT_RE.test(s) ? toStorableText(s) : s;
+  return mayBeUnstorable(s) ? toStorableText(s) : s;
 }
 
 /** At most `maxBytes` of UTF-8, cut on a character boundary. */
@@ -94,7 +86,7 @@ export function fitAttributes(attrs: Record<string, AttrValue>, cuts: Cuts): Rec
   const budget = L.attributesBytes - 2048;
   // The common case, checked without copying: nothing to repair or cut.
   const text = JSON.stringify(attrs);
-  const clean = !SUSPECT_JSON_RE.test(text) && depthOf(attrs, L.attributesDepth) < L.attributesDepth - 1;
+  const clean = !jsonMayBeUnstorable(text) && depthOf(attrs, L.attributesDepth) < L.attributesDepth - 1;
   if (clean && (text.length * 3 <= budget || Buffer.byteLength(text) <= budget)) return attrs;
   let out = clean ? attrs : (storableJson(attrs, 0) as Record<string, AttrValue>);
   if (jsonBytes(out) <= budget) return out;

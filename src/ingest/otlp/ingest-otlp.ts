@@ -1,6 +1,7 @@
 // The OTLP ingest use case: decoded resource spans -> span records, each span
 // accepted or rejected on its own (OTLP's partial success), then written by
 // the same idempotent batch writer as POST /api/v1/traces.
+import { authorizeIngest } from '../../auth/permissions.js';
 import { canAccessProject, type Principal } from '../../auth/principal.js';
 import type { Driver } from '../../storage/driver.js';
 import type { SpanRecord } from '../../storage/span-record.js';
@@ -136,15 +137,17 @@ export function prepareOtlp(principal: Principal, resources: readonly OtlpResour
   const calls = modelCalls(located);
   const rows: SpanRecord[] = [];
   located.forEach((l, i) => {
-    const wire = mapSpan(l.span, l.resource, l.scope, { prices, modelCall: calls[i]! });
+    // Attributes are checked once, by fitAttributes (mapSpan): made storable
+    // and cut to the limits, never rejected. The JSON ingest's validator is
+    // the last word on every other field.
+    const { attributes, ...wire } = mapSpan(l.span, l.resource, l.scope, { prices, modelCall: calls[i]! });
     wire.project_id = l.project;
-    // The JSON ingest's validator is the last word on what may be stored.
     const errors = new FieldErrors();
     const draft = validateSpan(wire, i, errors);
     if (draft === null) {
       const first = errors.problems[0];
       rejected.add(first ? `${first.path.replace(/^spans\[\d+\]\./, '')} ${first.message}` : 'invalid span');
-    } else rows.push(draft as SpanRecord);
+    } else rows.push({ ...draft, attributes } as SpanRecord);
   });
 
   return { received, rows, rejected: rejected.count, errorMessage: rejected.message() };
@@ -156,6 +159,7 @@ export async function ingestOtlp(
   resources: readonly OtlpResourceSpans[],
   opts: OtlpIngestOptions,
 ): Promise<OtlpIngestResult> {
+  authorizeIngest(principal);
   const { received, rows, rejected, errorMessage } = prepareOtlp(principal, resources, opts.prices);
   const written = rows.length ? await writeSpans(driver, rows, opts.maxBatch) : { new: 0, duplicates: 0 };
   return { received, ...written, rejected, errorMessage };
