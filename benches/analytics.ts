@@ -10,6 +10,7 @@
 // Writes benches/results/analytics-<timestamp>.json and .md.
 import { parseArgs } from 'node:util';
 import pg from 'pg';
+import { ROLLUP_TABLES } from '../src/analytics/catalog.js';
 import { compileMetricsQuery } from '../src/analytics/compile-metrics.js';
 import { metricsRequestFromBody, type MetricsBody } from '../src/analytics/metrics-request.js';
 import { resolveRange } from '../src/analytics/metrics-service.js';
@@ -114,7 +115,8 @@ interface CaseResult {
 async function sizes(client: pg.Client) {
   const res = await client.query<{ name: string; rows: string; bytes: string }>(
     `SELECT c.relname AS name, c.reltuples::bigint AS rows, pg_total_relation_size(c.oid) AS bytes FROM pg_class c
-     WHERE c.relname IN ('llm_traces', 'llm_rollup_1m', 'llm_rollup_1h', 'llm_rollup_1d', 'llm_latency_1h', 'llm_latency_1d') ORDER BY c.relname`,
+     WHERE c.relname = ANY($1::text[]) ORDER BY c.relname`,
+    [['llm_traces', ...ROLLUP_TABLES]],
   );
   return res.rows.map((r) => ({ table: r.name, rows: Number(r.rows), mb: round(Number(r.bytes) / 2 ** 20) }));
 }
@@ -147,7 +149,7 @@ async function main() {
   const dbInfo = await prepareDatabase(dbUrl, Number(f.rows), log, ['--days', '90']);
   const client = new pg.Client({ connectionString: dbUrl });
   await client.connect();
-  await client.query('ANALYZE llm_rollup_1m, llm_rollup_1h, llm_rollup_1d, llm_latency_1h, llm_latency_1d');
+  await client.query(`ANALYZE ${ROLLUP_TABLES.join(', ')}`);
   const jwt = await benchAdminToken();
   const api = await startApi({ DATABASE_URL: dbUrl, JWT_SECRET: BENCH_JWT_SECRET, CACHE_ENABLED: 'false', DB_POOL_MAX: String(Math.max(2, connections)), DB_POOL_MIN: '1' });
   const results: CaseResult[] = [];
@@ -156,7 +158,9 @@ async function main() {
       const body = JSON.stringify(c.body);
       const probe = await fetch(`${api.baseUrl}/api/v1/metrics/query`, { method: 'POST', headers: { authorization: `Bearer ${jwt}`, 'content-type': 'application/json' }, body });
       if (!probe.ok) throw new Error(`${c.name}: the API answered ${probe.status}: ${(await probe.text()).slice(0, 300)}`);
-      const source = ((await probe.json()) as { meta: { source: string } }).meta.source;
+      const meta = ((await probe.json()) as { meta: { source: string; segments: { table: string }[] } }).meta;
+      // The coarsest grain and every table read (the family the planner picked per grain).
+      const source = `${meta.source} (${[...new Set(meta.segments.map((s) => s.table))].join(' + ')})`;
       const apiRun = await runLoad({ url: `${api.baseUrl}/api/v1/metrics/query`, method: 'POST', headers: { authorization: `Bearer ${jwt}` }, bodies: [body] }, connections, durationS);
       const st = statements(c, Date.now());
       const plannedSql = await runFloor(dbUrl, [st.planned], connections, durationS);

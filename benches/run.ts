@@ -18,11 +18,14 @@ import { machineInfo, markdownReport, writeReport, type CaseResult, type CacheRe
 import { benchClaims, shapeSql, type BenchScope } from './harness/shape-sql.js';
 import type { LatencySummary } from './harness/stats.js';
 import { ENDPOINT_BOUNDS, TARGETS, WARM_CACHE_MIN_RATIO } from './harness/targets.js';
+import { runScriptSuite, SCRIPT_SUITES, type ScriptSuite } from './harness/script-suite.js';
 
-const SUITES = [...QUERY_TYPES, 'cache', 'export', 'redis-frozen', 'all'] as const;
+const SUITES = [...QUERY_TYPES, 'cache', 'export', 'redis-frozen', ...(Object.keys(SCRIPT_SUITES) as ScriptSuite[]), 'all'] as const;
 const HELP = `usage: tsx benches/run.ts [options]
 
-  --suite S         ${SUITES.join(', ')} (default all = every query type + cache + export; redis-frozen only when named)
+  --suite S         ${SUITES.join(', ')} (default all = every query type + cache + export + analytics + reports; redis-frozen only when named)
+                    analytics, reports: benches/analytics.ts and benches/reports.ts on ANALYTICS_DATABASE_URL
+                    (default tracelens_bench_analytics, 90 days), with their own defaults and report files
                     several as a comma list: --suite simple,cache,redis-frozen
   --duration S      seconds of load per case (default 5)
   --floor-duration S  seconds of the raw-database floor per case (default 3)
@@ -54,7 +57,7 @@ if (f.help) {
   process.stdout.write(HELP);
   process.exit(0);
 }
-const suites = new Set(f.suite.split(',').flatMap((s) => (s === 'all' ? [...QUERY_TYPES, 'cache', 'export'] : [s])));
+const suites = new Set(f.suite.split(',').flatMap((s) => (s === 'all' ? [...QUERY_TYPES, 'cache', 'export', ...Object.keys(SCRIPT_SUITES)] : [s])));
 for (const s of suites) {
   if (!(SUITES as readonly string[]).includes(s)) {
     process.stderr.write(`unknown suite ${s}\n\n${HELP}`);
@@ -188,7 +191,12 @@ async function main(): Promise<void> {
 
 void (async () => {
   try {
-    await main();
+    const scripts = (Object.keys(SCRIPT_SUITES) as ScriptSuite[]).filter((s) => suites.has(s));
+    if ([...suites].some((s) => !scripts.includes(s as ScriptSuite))) await main();
+    for (const s of scripts) {
+      log(`suite ${s}`);
+      if ((await runScriptSuite(s, [])) !== 0) process.exitCode = process.exitCode || 1;
+    }
   } catch (err) {
     log(`bench failed: ${err instanceof Error ? err.message : String(err)}`);
     process.exitCode = 2;

@@ -79,7 +79,7 @@ export function lookupMetric(name: string): MetricDef | undefined {
   return METRIC_BY_NAME.get(name);
 }
 
-/** Span columns the rollups are keyed by (besides the time bucket). */
+/** Span columns the widest rollups are keyed by (besides the time bucket). */
 export const ROLLUP_DIMENSIONS: readonly Column[] = ['project_id', 'provider', 'model', 'environment', 'status_code', 'span_name'].map(rawColumn);
 
 /** Plain span columns group_by accepts; tags and attributes.<path> are handled apart. */
@@ -92,9 +92,51 @@ export type Grain = '1m' | '1h' | '1d';
 /** Coarsest first: the planner tries them in this order. */
 export const GRAINS: readonly Grain[] = ['1d', '1h', '1m'];
 export const GRAIN_MS: Readonly<Record<Grain, number>> = { '1m': 60_000, '1h': 3_600_000, '1d': 86_400_000 };
-export const ROLLUP_TABLE: Readonly<Record<Grain, Column>> = { '1m': col('llm_rollup_1m'), '1h': col('llm_rollup_1h'), '1d': col('llm_rollup_1d') };
-/** Latency histograms exist per hour and per day only: per minute they would hold about one row per span. */
-export const HISTOGRAM_TABLE: Readonly<Partial<Record<Grain, Column>>> = { '1h': col('llm_latency_1h'), '1d': col('llm_latency_1d') };
+
+export type FamilyName = 'project' | 'status' | 'model' | 'wide';
+
+/**
+ * A set of rollup tables keyed by the same dimensions (besides project_id and
+ * the bucket): migrations 0003 (wide) and 0008 (the narrow ones).
+ */
+export interface RollupFamily {
+  readonly name: FamilyName;
+  /** Span columns of the key, project_id included. */
+  readonly dimensions: readonly Column[];
+  readonly tables: Readonly<Partial<Record<Grain, Column>>>;
+  /** Latency histograms (where they compress: per hour they hold about a row per span). */
+  readonly histograms: Readonly<Partial<Record<Grain, Column>>>;
+}
+
+const family = (name: FamilyName, dims: readonly string[], grains: readonly Grain[], histGrains: readonly Grain[]): RollupFamily => {
+  const infix = name === 'wide' ? '' : `${name}_`;
+  return Object.freeze({
+    name,
+    dimensions: ['project_id', ...dims].map(rawColumn),
+    tables: Object.fromEntries(grains.map((g) => [g, col(`llm_rollup_${infix}${g}`)])),
+    histograms: Object.fromEntries(histGrains.map((g) => [g, col(`llm_latency_${infix}${g}`)])),
+  });
+};
+
+/**
+ * Smallest first (fewest rows per bucket at the same grain): the planner
+ * reads, per grain, the first family whose key covers the query.
+ */
+export const ROLLUP_FAMILIES: readonly RollupFamily[] = Object.freeze([
+  family('project', [], ['1m', '1h', '1d'], ['1d']),
+  family('status', ['environment', 'status_code'], ['1m', '1h', '1d'], []),
+  family('model', ['provider', 'model'], ['1h', '1d'], ['1d']),
+  family('wide', ['provider', 'model', 'environment', 'status_code', 'span_name'], ['1m', '1h', '1d'], ['1h', '1d']),
+]);
+const FAMILY_BY_NAME: ReadonlyMap<FamilyName, RollupFamily> = new Map(ROLLUP_FAMILIES.map((f) => [f.name, f]));
+export function rollupFamily(name: FamilyName): RollupFamily {
+  return FAMILY_BY_NAME.get(name)!;
+}
+/** Every rollup and histogram table, in the order the triggers maintain them. */
+export const ROLLUP_TABLES: readonly Column[] = [
+  ...['wide', 'project', 'status', 'model'].flatMap((n) => Object.values(rollupFamily(n as FamilyName).tables)),
+  ...['wide', 'project', 'status', 'model'].flatMap((n) => Object.values(rollupFamily(n as FamilyName).histograms)),
+];
 
 /** Rollup column of a measure statistic. */
 export function measureColumn(m: Measure, stat: 'sum' | 'n' | 'min' | 'max'): Column {

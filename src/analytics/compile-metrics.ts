@@ -18,10 +18,9 @@ import { scopeSql } from '../traces/page-sql.js';
 import {
   BUCKET_COLUMN,
   countColumn,
-  HISTOGRAM_TABLE,
   measureColumn,
   PERCENTILES,
-  ROLLUP_TABLE,
+  rollupFamily,
   TAGS_COLUMN,
   TS_COLUMN,
   type Measure,
@@ -74,6 +73,13 @@ function measurePart(m: Measure, stat: 'sum' | 'n' | 'min' | 'max'): Part {
     default:
       return { name: col, raw: `${stat}(${m.column})`, rollup: `${stat}(${col})`, merge: stat };
   }
+}
+
+/** The rollup or histogram table of a rollup segment (the planner picked one that has it). */
+export function segmentTable(s: Segment, kind: 'tables' | 'histograms'): Column {
+  const t = s.source === 'raw' || s.family === undefined ? undefined : rollupFamily(s.family)[kind][s.source];
+  if (t === undefined) throw new Error(`no ${kind} for segment ${s.family ?? ''} ${s.source}`);
+  return t;
 }
 
 export function compileMetricsQuery(input: MetricsQueryInput): CompiledMetricsQuery {
@@ -169,7 +175,7 @@ export function compileMetricsQuery(input: MetricsQueryInput): CompiledMetricsQu
     if (s.source === 'raw') {
       return `SELECT ${select(rawBucket, rawGroups, partList.map((p) => `${p.raw} AS ${p.name}`))} FROM ${TABLE}${tagsJoin} WHERE ${where(TS_COLUMN, s)} ${groupByClause(keys.length)}`;
     }
-    return `SELECT ${select(rollupBucket, rollupGroups, partList.map((p) => `${p.rollup} AS ${p.name}`))} FROM ${ROLLUP_TABLE[s.source]} WHERE ${where(BUCKET_COLUMN, s)} ${groupByClause(keys.length)}`;
+    return `SELECT ${select(rollupBucket, rollupGroups, partList.map((p) => `${p.rollup} AS ${p.name}`))} FROM ${segmentTable(s, 'tables')} WHERE ${where(BUCKET_COLUMN, s)} ${groupByClause(keys.length)}`;
   };
 
   const ctes: string[] = [];
@@ -189,7 +195,7 @@ export function compileMetricsQuery(input: MetricsQueryInput): CompiledMetricsQu
         );
       }
       return (
-        `SELECT ${select(rollupBucket, rollupGroups, ['metric', 'bin', 'sum(n) AS n'])} FROM ${HISTOGRAM_TABLE[s.source]}` +
+        `SELECT ${select(rollupBucket, rollupGroups, ['metric', 'bin', 'sum(n) AS n'])} FROM ${segmentTable(s, 'histograms')}` +
         ` WHERE ${where(BUCKET_COLUMN, s)} AND metric = ANY(${idList}) ${groupByClause(keys.length + 2)}`
       );
     };

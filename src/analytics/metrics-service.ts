@@ -9,7 +9,8 @@ import { appError } from '../errors.js';
 import { canonicalFilter } from '../query/request.js';
 import { resolveTimeBound } from '../query/time.js';
 import type { Queryable } from '../storage/driver.js';
-import { compileMetricsQuery } from './compile-metrics.js';
+import { TABLE } from '../query/fields.js';
+import { compileMetricsQuery, segmentTable } from './compile-metrics.js';
 import { MAX_TOTAL_RANGE_MS } from './intervals.js';
 import { canonicalMetricsRequest, METRICS_LIMITS, type MetricsRequest } from './metrics-request.js';
 import { planMetricsQuery, type SourceName } from './planner.js';
@@ -35,7 +36,7 @@ export interface MetricsResult {
   limit: number;
   source: SourceName;
   /** Each part of the range and the table that answered it. */
-  segments: { source: SourceName; from: string; to: string }[];
+  segments: { source: SourceName; table: string; from: string; to: string }[];
   /** The resolved range. */
   from: string;
   to: string;
@@ -140,7 +141,12 @@ export async function executeMetricsQuery(
     total: first === undefined ? 0 : Number(first.__total),
     limit: req.limit,
     source: plan.source,
-    segments: plan.segments.map((s) => ({ source: s.source === 'raw' ? 'raw' : (`rollup_${s.source}` as SourceName), from: iso(s.fromMs), to: iso(s.toMs) })),
+    segments: plan.segments.map((s) => ({
+      source: s.source === 'raw' ? 'raw' : (`rollup_${s.source}` as SourceName),
+      table: s.source === 'raw' ? TABLE : segmentTable(s, 'tables'),
+      from: iso(s.fromMs),
+      to: iso(s.toMs),
+    })),
     from: iso(range.fromMs),
     to: iso(range.toMs),
   };

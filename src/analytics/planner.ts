@@ -1,11 +1,15 @@
 // Source planner: which table answers which part of the range. A query whose
 // filter and group-by touch only rollup dimensions (and whose metrics the
-// rollups hold) reads the coarsest rollup that lines up with its interval for
+// rollups hold) reads the coarsest grain that lines up with its interval for
 // the aligned middle of the range, and stitches the ragged edges from finer
-// rollups and finally from raw rows. Anything else reads the raw table, with
-// the search compiler and indexes. Pure: no I/O, no clock.
+// grains and finally from raw rows. Per grain it reads the smallest rollup
+// family whose key covers every column the filter and group-by name (and that
+// has a histogram at that grain when percentiles are asked for). Anything
+// else reads the raw table, with the search compiler and indexes. Pure: no
+// I/O, no clock.
 import type { FilterNode } from '../query/ast.js';
-import { GRAIN_MS, GRAINS, HISTOGRAM_TABLE, PERCENTILES, ROLLUP_DIMENSIONS, type Grain } from './catalog.js';
+import type { Column } from '../query/fields.js';
+import { GRAIN_MS, GRAINS, PERCENTILES, ROLLUP_DIMENSIONS, ROLLUP_FAMILIES, type FamilyName, type Grain, type RollupFamily } from './catalog.js';
 import { grainFits } from './intervals.js';
 import type { MetricsRequest } from './metrics-request.js';
 
@@ -13,6 +17,8 @@ export type SourceName = 'rollup_1d' | 'rollup_1h' | 'rollup_1m' | 'raw';
 
 export interface Segment {
   readonly source: Grain | 'raw';
+  /** The rollup family read (rollup segments only). */
+  readonly family?: FamilyName;
   readonly fromMs: number;
   readonly toMs: number;
 }
@@ -41,6 +47,26 @@ export function rawReason(req: Pick<MetricsRequest, 'groupBy' | 'filter' | 'metr
   return null;
 }
 
+/** Span columns the filter and group-by read: a rollup family must be keyed by all of them. */
+export function usedColumns(req: Pick<MetricsRequest, 'groupBy' | 'filter'>): Set<Column> {
+  const cols = new Set<Column>();
+  for (const g of req.groupBy) if (g.kind === 'column') cols.add(g.column);
+  const walk = (node: FilterNode): void => {
+    if (node.kind === 'and' || node.kind === 'or') node.children.forEach(walk);
+    else if (node.kind === 'not') walk(node.child);
+    else if (node.target.kind === 'column') cols.add(node.target.field.column);
+  };
+  if (req.filter !== null) walk(req.filter);
+  return cols;
+}
+
+/** The smallest family that can answer a segment of this grain, or undefined. */
+function familyFor(grain: Grain, cols: ReadonlySet<Column>, needsHistogram: boolean): RollupFamily | undefined {
+  return ROLLUP_FAMILIES.find(
+    (f) => f.tables[grain] !== undefined && (!needsHistogram || f.histograms[grain] !== undefined) && [...cols].every((c) => f.dimensions.includes(c)),
+  );
+}
+
 /** The first predicate a rollup cannot evaluate: a non-dimension field, or full-text search. */
 function nonRollupPredicate(node: FilterNode): string | null {
   switch (node.kind) {
@@ -67,8 +93,13 @@ export function planMetricsQuery(req: MetricsRequest, fromMs: number, toMs: numb
   const whole: Plan = { mode: 'raw', segments: [{ source: 'raw', fromMs, toMs }], source: 'raw', reason };
   if (reason !== null) return whole;
   const needsHistogram = req.metrics.some((m) => PERCENTILES[m.aggregation] !== undefined);
-  const grains = GRAINS.filter((g) => (!needsHistogram || HISTOGRAM_TABLE[g] !== undefined) && grainFits(g, req.interval, req.timeZone, fromMs, toMs));
-  const segments = split(fromMs, toMs, grains);
+  const cols = usedColumns(req);
+  const families = new Map<Grain, FamilyName>();
+  for (const g of GRAINS) {
+    const f = familyFor(g, cols, needsHistogram);
+    if (f !== undefined && grainFits(g, req.interval, req.timeZone, fromMs, toMs)) families.set(g, f.name);
+  }
+  const segments = split(fromMs, toMs, [...families.keys()]).map((s) => (s.source === 'raw' ? s : { ...s, family: families.get(s.source)! }));
   const coarsest = GRAINS.find((g) => segments.some((s) => s.source === g));
   if (coarsest === undefined) return { ...whole, reason: 'range shorter than the finest rollup that fits' };
   return { mode: 'rollup', segments, source: `rollup_${coarsest}`, reason: null };

@@ -1,16 +1,16 @@
 // Rebuilds every rollup and histogram from llm_traces: the backfill for spans
-// written before migration 0003 ran (it backfills once itself), and a repair
+// written before migrations 0003 and 0008 ran (they backfill once themselves), and a repair
 // after anything wrote spans with the triggers off. The work is the SQL
 // function the migration installs (one definition of "rollup of a span"); it
 // holds a SHARE lock on llm_traces while it runs, so ingest waits instead of
 // racing it, and reads stay open.
 import type { Queryable } from '../storage/driver.js';
-
-export const ROLLUP_TABLES = ['llm_rollup_1m', 'llm_rollup_1h', 'llm_rollup_1d', 'llm_latency_1h', 'llm_latency_1d'] as const;
+import { ROLLUP_TABLES } from './catalog.js';
 
 export interface RebuildResult {
   ms: number;
-  rows: Record<(typeof ROLLUP_TABLES)[number], number>;
+  /** Rows per rollup and histogram table. */
+  rows: Record<string, number>;
 }
 
 /** Runs in one transaction (the function's lock lasts until it commits). */
@@ -23,6 +23,6 @@ export async function rebuildRollups(db: Queryable): Promise<RebuildResult> {
     { kind: 'admin' },
   );
   const row = counts.rows[0]!;
-  const rows = Object.fromEntries(ROLLUP_TABLES.map((t) => [t, Number(row[t])])) as RebuildResult['rows'];
+  const rows = Object.fromEntries(ROLLUP_TABLES.map((t) => [t, Number(row[t])]));
   return { ms: performance.now() - started, rows };
 }

@@ -32,6 +32,22 @@ describe('planMetricsQuery', () => {
     expect(sources(p)).toEqual(['raw:03-01T10:15', 'rollup_1h:03-01T11:00']);
   });
 
+  it('reads per grain the smallest family keyed by every column the filter and group-by name', () => {
+    const range = ['2026-03-01T10:15:00Z', '2026-03-04T06:45:00Z'] as const;
+    const tables = (body: Partial<MetricsBody>) => plan(body, ...range).segments.map((s) => (s.source === 'raw' ? 'raw' : `${s.family}:${s.source}`));
+    expect(tables({})).toEqual(['project:1m', 'project:1h', 'project:1d', 'project:1h', 'project:1m']);
+    expect(tables({ group_by: ['environment'], filter: { field: 'status_code', operator: 'eq', value: 'ERROR' } })).toEqual([
+      'status:1m', 'status:1h', 'status:1d', 'status:1h', 'status:1m',
+    ]);
+    // The model family has no minute grain: the minute edges come from the wide family.
+    expect(tables({ group_by: ['model'], filter: { field: 'provider', operator: 'eq', value: 'openai' } })).toEqual(['wide:1m', 'model:1h', 'model:1d', 'model:1h', 'wide:1m']);
+    expect(tables({ group_by: ['model', 'environment'] })).toEqual(['wide:1m', 'wide:1h', 'wide:1d', 'wide:1h', 'wide:1m']);
+    expect(tables({ filter: { field: 'span_name', operator: 'eq', value: 'x' } })[2]).toBe('wide:1d');
+    // Percentiles need a histogram at the grain: day histograms in the narrow families, hour ones only in the wide family.
+    expect(tables({ metrics: [{ metric: 'duration', aggregation: 'p95' }], group_by: ['provider'] })).toEqual(['raw', 'wide:1h', 'model:1d', 'wide:1h', 'raw']);
+    expect(tables({ metrics: [{ metric: 'duration', aggregation: 'p95' }], group_by: ['environment'] })).toEqual(['raw', 'wide:1h', 'wide:1d', 'wide:1h', 'raw']);
+  });
+
   it('sends to the raw table what rollups cannot answer, and says why', () => {
     const range = ['2026-03-01T00:00:00Z', '2026-03-05T00:00:00Z'] as const;
     const why = (body: Partial<MetricsBody>) => plan(body, ...range).reason;
