@@ -68,28 +68,38 @@ async function openCursorSource(db: PostgresDriver, q: LineQuery, o: SourceOptio
   const pid = (client as unknown as { processID: number }).processID;
   const cursor = client.query(new Cursor<string[]>(sql, params as unknown[], { rowMode: 'array' }));
   const sizer = new BatchSizer(o.maxBatchRows);
+  const fetch = (): Promise<Fetched> => {
+    const want = sizer.next();
+    return cursor.read(want).then(
+      (rows) => ({ rows, want }),
+      (err: unknown) => ({ err }),
+    );
+  };
+  // One fetch always in flight: PostgreSQL produces the next batch while this
+  // one is written out, instead of the two taking turns (docs/export.md).
+  let ahead: Promise<Fetched> | null = fetch();
   let done = false;
   let closed = false;
   return {
     async next() {
-      if (done) return null;
-      const want = sizer.next();
-      let rows: string[][];
-      try {
-        rows = await cursor.read(want);
-      } catch (err) {
+      if (ahead === null) return null;
+      const got = await ahead;
+      ahead = null;
+      if ('err' in got) {
         done = true;
-        throw toAppError(err);
+        throw toAppError(got.err);
       }
-      if (rows.length < want) done = true;
-      if (rows.length === 0) return null;
-      const lines = rows.map((r) => r[0]!);
+      if (got.rows.length < got.want) done = true;
+      else ahead = fetch();
+      if (got.rows.length === 0) return null;
+      const lines = got.rows.map((r) => r[0]!);
       sizer.record(lines);
       return lines;
     },
     async close() {
       if (closed) return;
       closed = true;
+      ahead = null;
       if (!done) {
         // The backend may be busy sorting (a cancel would do) or blocked
         // writing to a socket nobody reads (only termination ends that):
@@ -103,6 +113,9 @@ async function openCursorSource(db: PostgresDriver, q: LineQuery, o: SourceOptio
     },
   };
 }
+
+/** A fetch settled: never rejected, so a read ahead that nobody awaits (the export was closed) is not an unhandled rejection. */
+type Fetched = { rows: string[][]; want: number } | { err: unknown };
 
 /**
  * Keyset pages over the same query the search endpoint pages through: each
