@@ -1,13 +1,17 @@
 // Where an export's lines come from, below the HTTP layer: however the rows are
 // split into batches (the PostgreSQL cursor keeps one fetch in flight ahead of
-// the consumer), every row arrives once, in order; closing mid-export while a
+// the consumer, and takes rows as bytes off the socket, rows far longer than a
+// socket read included), every row arrives once, in order, framed the same;
+// closing mid-export while a
 // fetch is in flight ends the backend; and on PostgreSQL each fetch is bounded
 // by the export's own statement timeout (EXPORT_STATEMENT_TIMEOUT_MS), not the
 // API's, and a timeout is a 504 before any byte is sent.
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportSearchRequest } from '../../src/export/export-request.js';
-import { openLineSource, type LineQuery, type LineSource } from '../../src/export/line-source.js';
+import { framingOf } from '../../src/export/formats.js';
+import { openLineSource, type LineQuery, type LineSource, type SourceOptions } from '../../src/export/line-source.js';
+import { RowFramer } from '../../src/export/row-framer.js';
 import { PostgresDriver } from '../../src/storage/postgres.js';
 import { migrate } from '../../src/storage/migrate.js';
 import { resolveBounds } from '../../src/traces/page-sql.js';
@@ -16,44 +20,57 @@ import { createTestDatabase, describeEachBackend, TEST_POOL } from '../helpers/b
 import { eventually } from '../helpers/cache.js';
 import { exportSpans, parseCsvRows } from '../helpers/export.js';
 import { principal } from '../helpers/principal.js';
-import { insertSpans } from '../helpers/spans.js';
+import { insertSpans, span } from '../helpers/spans.js';
+import type { Driver } from '../../src/storage/driver.js';
 
 const ROWS = 150;
+/** One row of about 400 kB: its DataRow message spans many socket reads. */
+const LONG = span({ trace_id: 'long', span_id: 'long-0', input_text: 'x'.repeat(200_000), output_text: `"${'y'.repeat(199_990)}"` });
 
 function query(body: Record<string, unknown>, format: 'ndjson' | 'csv', rowLimit: number | null = null): LineQuery {
   const req = exportSearchRequest(body, principal('admin', 'all'));
   return { req, bounds: resolveBounds(req, Date.now()), format, rowLimit };
 }
 
-async function readAll(source: LineSource): Promise<{ lines: string[]; batches: number }> {
-  const lines: string[] = [];
+const open = (db: Driver, q: LineQuery, o: SourceOptions, format: 'ndjson' | 'csv' | 'json' = q.format) => openLineSource(db, q, o, new RowFramer(framingOf(format)));
+
+async function readAll(source: LineSource): Promise<{ text: string; rows: number; batches: number }> {
+  const chunks: Buffer[] = [];
+  let rows = 0;
   let batches = 0;
   try {
     for (let batch = await source.next(); batch !== null; batch = await source.next()) {
       batches++;
-      lines.push(...batch);
+      rows += batch.rows;
+      chunks.push(batch.chunk);
     }
   } finally {
     await source.close();
   }
-  return { lines, batches };
+  return { text: Buffer.concat(chunks).toString('utf8'), rows, batches };
 }
 
 describeEachBackend('export line source', (backend) => {
   beforeAll(async () => {
-    await insertSpans(backend().driver, exportSpans(ROWS));
+    await insertSpans(backend().driver, [...exportSpans(ROWS - 1), LONG]);
   });
 
-  for (const format of ['ndjson', 'csv'] as const) {
-    it(`reads every ${format} line once, in order, in batches of any size`, async () => {
+  for (const [line, format] of [['ndjson', 'ndjson'], ['csv', 'csv'], ['ndjson', 'json']] as const) {
+    it(`reads every ${format} row once, in order, in batches of any size`, async () => {
       const body = { sort_by: 'duration_ms', sort_desc: true };
-      const whole = await readAll(await openLineSource(backend().driver, query(body, format), { maxBatchRows: 100_000, statementTimeoutMs: 0 }));
-      expect(whole.lines).toHaveLength(ROWS);
-      const small = await readAll(await openLineSource(backend().driver, query(body, format), { maxBatchRows: 7, statementTimeoutMs: 0 }));
+      const db = backend().driver;
+      const whole = await readAll(await open(db, query(body, line), { maxBatchRows: 100_000, statementTimeoutMs: 0 }, format));
+      expect(whole.rows).toBe(ROWS);
+      expect(whole.text).toContain('x'.repeat(200_000));
+      if (format === 'ndjson') expect(whole.text.split('\n').slice(0, -1).map((l) => JSON.parse(l))).toHaveLength(ROWS);
+      if (format === 'json') expect(JSON.parse(`[${whole.text}]`)).toHaveLength(ROWS);
+      const small = await readAll(await open(db, query(body, line), { maxBatchRows: 7, statementTimeoutMs: 0 }, format));
       expect(small.batches).toBeGreaterThanOrEqual(Math.ceil(ROWS / 7));
-      expect(small.lines).toEqual(whole.lines);
-      const capped = await readAll(await openLineSource(backend().driver, query(body, format, 23), { maxBatchRows: 7, statementTimeoutMs: 0 }));
-      expect(capped.lines).toEqual(whole.lines.slice(0, 23));
+      expect(small.rows).toBe(ROWS);
+      expect(small.text).toBe(whole.text);
+      const capped = await readAll(await open(db, query(body, line, 23), { maxBatchRows: 7, statementTimeoutMs: 0 }, format));
+      expect(capped.rows).toBe(23);
+      expect(whole.text.startsWith(capped.text)).toBe(true);
     });
   }
 });
@@ -82,8 +99,8 @@ describe('export line source on PostgreSQL: closing and the export statement tim
   });
 
   it('ends the backend when closed while the next fetch is in flight', { timeout: 30_000 }, async () => {
-    const source = await openLineSource(driver, query({}, 'csv'), { maxBatchRows: 5, statementTimeoutMs: 0, applicationName: APP });
-    expect(await source.next()).toHaveLength(5);
+    const source = await open(driver, query({}, 'csv'), { maxBatchRows: 5, statementTimeoutMs: 0, applicationName: APP });
+    expect((await source.next())?.rows).toBe(5);
     expect(await backends()).toBe(1);
     await source.close();
     await eventually(async () => (await backends()) === 0, 5000, 50);
@@ -98,7 +115,7 @@ describe('export line source on PostgreSQL: closing and the export statement tim
     try {
       await locker.query('BEGIN');
       await locker.query('LOCK TABLE llm_traces IN ACCESS EXCLUSIVE MODE');
-      const source = await openLineSource(driver, query({}, 'ndjson'), { maxBatchRows: 10, statementTimeoutMs: 300, applicationName: APP });
+      const source = await open(driver, query({}, 'ndjson'), { maxBatchRows: 10, statementTimeoutMs: 300, applicationName: APP });
       await expect(source.next()).rejects.toMatchObject({ code: 'QUERY_TIMEOUT' });
       await source.close();
       const res = await app.inject({ method: 'POST', url: '/api/v1/traces/export', headers: await bearer({ role: 'admin' }), payload: { format: 'csv' } });
