@@ -32,21 +32,26 @@ export class RowFramer {
 
   /** Appends one row given as the bytes src[start, end) (UTF-8, as PostgreSQL sent them). */
   putBytes(src: Buffer, start: number, end: number): void {
-    const before = this.first ? this.beforeFirst : this.beforeNext;
-    this.reserve(before.length + (end - start) + this.after.length);
-    this.putSmall(before);
+    this.open(end - start);
     this.len += src.copy(this.buf, this.len, start, end);
-    this.putSmall(this.after);
-    this.rows++;
-    this.first = false;
+    this.close();
   }
 
   /** Appends one row given as text. */
   putText(line: string): void {
-    const before = this.first ? this.beforeFirst : this.beforeNext;
-    this.reserve(before.length + Buffer.byteLength(line) + this.after.length);
-    this.putSmall(before);
+    this.open(Buffer.byteLength(line));
     this.len += this.buf.write(line, this.len);
+    this.close();
+  }
+
+  /** Room for a row of n bytes and its separators; writes the text before it. */
+  private open(n: number): void {
+    const before = this.first ? this.beforeFirst : this.beforeNext;
+    this.reserve(before.length + n + this.after.length);
+    this.putSmall(before);
+  }
+
+  private close(): void {
     this.putSmall(this.after);
     this.rows++;
     this.first = false;
