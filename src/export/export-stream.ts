@@ -1,8 +1,8 @@
 // A readable body of framed rows, pulled batch by batch from a LineSource
 // only when the consumer asks (Node's backpressure): however slow the client,
-// at most one batch and the stream's buffer are in memory. Destroying the
-// stream (the client went away, a job was cancelled) closes the source at
-// once, which stops the query on the server.
+// at most two batches (one written, one read ahead) and the stream's buffer
+// are in memory. Destroying the stream (the client went away, a job was
+// cancelled) closes the source at once, which stops the query on the server.
 import { Readable } from 'node:stream';
 import type { FieldDef } from '../query/fields.js';
 import type { Framing } from './formats.js';
@@ -23,7 +23,7 @@ export class ExportStream extends Readable {
     /** A batch already read (the caller checked the query starts before answering). */
     private pending: FramedBatch | null = null,
   ) {
-    // Batches are large strings: a small buffer keeps memory flat without costing throughput.
+    // Batches are large buffers: a small high-water mark keeps memory flat without costing throughput.
     super({ highWaterMark: 256 * 1024 });
   }
 

@@ -73,7 +73,13 @@ async function openCursorSource(db: PostgresDriver, q: LineQuery, o: SourceOptio
   const pid = (client as unknown as { processID: number }).processID;
   // Rows never reach node-postgres (nor the cursor's row arrays): the tap
   // frames them as they arrive; a fetch's rows are taken when it settles.
-  const untap = tapDataRows(client, (src, start, end) => framer.putBytes(src, start, end));
+  let untap: () => void;
+  try {
+    untap = tapDataRows(client, (src, start, end) => framer.putBytes(src, start, end));
+  } catch (err) {
+    await client.end().catch(() => undefined);
+    throw err;
+  }
   const cursor = client.query(new Cursor(sql, params as unknown[]));
   const sizer = new BatchSizer(o.maxBatchRows);
   const fetch = (): Promise<Fetched> => {
