@@ -1,12 +1,13 @@
-// A readable body of framed lines, pulled batch by batch from a LineSource
+// A readable body of framed rows, pulled batch by batch from a LineSource
 // only when the consumer asks (Node's backpressure): however slow the client,
-// at most one batch and the stream's buffer are in memory. Destroying the
-// stream (the client went away, a job was cancelled) closes the source at
-// once, which stops the query on the server.
+// at most two batches (one written, one read ahead) and the stream's buffer
+// are in memory. Destroying the stream (the client went away, a job was
+// cancelled) closes the source at once, which stops the query on the server.
 import { Readable } from 'node:stream';
 import type { FieldDef } from '../query/fields.js';
 import type { Framing } from './formats.js';
 import type { LineSource } from './line-source.js';
+import type { FramedBatch } from './row-framer.js';
 
 export class ExportStream extends Readable {
   /** Rows written so far. */
@@ -20,9 +21,9 @@ export class ExportStream extends Readable {
     private readonly framing: Framing,
     private readonly fields: readonly FieldDef[],
     /** A batch already read (the caller checked the query starts before answering). */
-    private pending: string[] | null = null,
+    private pending: FramedBatch | null = null,
   ) {
-    // Batches are large strings: a small buffer keeps memory flat without costing throughput.
+    // Batches are large buffers: a small high-water mark keeps memory flat without costing throughput.
     super({ highWaterMark: 256 * 1024 });
   }
 
@@ -48,31 +49,23 @@ export class ExportStream extends Readable {
   }
 
   /** The next piece of the body, or null after the tail was pushed. */
-  private async pull(): Promise<string | null> {
-    let text = '';
+  private async pull(): Promise<Buffer | null> {
+    let head = '';
     if (!this.started) {
       this.started = true;
-      text = this.framing.head(this.fields);
+      head = this.framing.head(this.fields);
     }
     const batch = this.pending ?? (await this.source.next());
     this.pending = null;
     if (batch === null) {
       this.ended = true;
       await this.source.close();
-      const tail = text + this.framing.tail(this.rows === 0);
+      const tail = head + this.framing.tail(this.rows === 0);
       if (tail !== '' && !this.destroyed) this.push(tail);
       return null;
     }
-    text += this.frame(batch);
-    this.rows += batch.length;
-    return text;
-  }
-
-  private frame(lines: readonly string[]): string {
-    const f = this.framing;
-    const first = this.rows === 0;
-    if (f.before(true) === '' && f.before(false) === '') return lines.join(f.after) + f.after;
-    return lines.map((line, i) => f.before(first && i === 0) + line + f.after).join('');
+    this.rows += batch.rows;
+    return head === '' ? batch.chunk : Buffer.concat([Buffer.from(head), batch.chunk]);
   }
 
   override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {

@@ -1,5 +1,5 @@
 // Opens an export of a normalized search request: the same request, tenant
-// scope, fields and cost permissions as the search endpoint (query/request.ts
+// scope, fields and cost permissions as the search endpoint (traces/search-request.ts
 // built it), every matching row instead of one page.
 import type { Config } from '../config.js';
 import { appError } from '../errors.js';
@@ -9,6 +9,7 @@ import { resolveBounds } from '../traces/page-sql.js';
 import { ExportStream } from './export-stream.js';
 import { framingOf, type ExportFormat } from './formats.js';
 import { openLineSource } from './line-source.js';
+import { RowFramer, type FramedBatch } from './row-framer.js';
 
 /** Largest batch of rows read at once (smaller when rows are long, see BatchSizer). */
 const MAX_BATCH_ROWS = 2000;
@@ -34,10 +35,11 @@ export async function openExport(reader: Driver, cfg: Config['export'], req: Sea
     reader,
     { req, bounds: resolveBounds(req, o.now), format: framing.line, rowLimit: o.rowLimit },
     { maxBatchRows: MAX_BATCH_ROWS, statementTimeoutMs: cfg.statementTimeoutMs },
+    new RowFramer(framing),
   );
   const stop = () => void source.close();
   o.signal?.addEventListener('abort', stop, { once: true });
-  let first: string[] | null;
+  let first: FramedBatch | null;
   try {
     if (o.signal?.aborted) throw appError.QUERY_TIMEOUT(new Error('The export was stopped before it started'));
     first = await source.next();
