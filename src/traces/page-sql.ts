@@ -63,13 +63,21 @@ export interface PageSqlOptions {
   keyset?: boolean;
 }
 
-export function buildPageSql(req: SearchRequest, bounds: PageBounds, after: KeysetPosition | null, opts: PageSqlOptions = {}): CompiledSql {
+/** The pieces of one page query: the range conjuncts (scope, time, keyset position), the filter, and the page order. */
+interface PageParts {
+  params: SqlParams;
+  range: string[];
+  filter: string | null;
+  orderBy: string;
+}
+
+function pageParts(req: SearchRequest, bounds: PageBounds, after: KeysetPosition | null): PageParts {
   const params = new SqlParams();
-  const where: string[] = [];
-  if (req.scope !== null) where.push(scopeSql(req.scope, params));
-  if (bounds.from !== null) where.push(`ts >= ${params.append(bounds.from, 'timestamptz')}`);
-  if (bounds.to !== null) where.push(`ts < ${params.append(bounds.to, 'timestamptz')}`);
-  if (req.filter !== null) where.push(compileNode(req.filter, params));
+  const range: string[] = [];
+  if (req.scope !== null) range.push(scopeSql(req.scope, params));
+  if (bounds.from !== null) range.push(`ts >= ${params.append(bounds.from, 'timestamptz')}`);
+  if (bounds.to !== null) range.push(`ts < ${params.append(bounds.to, 'timestamptz')}`);
+  const filter = req.filter === null ? null : compileNode(req.filter, params);
   const f = req.sort.field;
   // NULLS LAST only where NULLs exist: on a NOT NULL key it changes nothing in
   // the result, but it no longer matches the (ts DESC, id DESC) indexes, whose
@@ -80,18 +88,70 @@ export function buildPageSql(req: SearchRequest, bounds: PageBounds, after: Keys
     // NULLS LAST in both directions: non-null keys page by (key, id), then the NULL tail by id.
     const id = params.append(after.id, 'bigint');
     if (after.key === null) {
-      where.push(`(${f.column} IS NULL AND ${ID_COLUMN} ${cmp} ${id})`);
+      range.push(`(${f.column} IS NULL AND ${ID_COLUMN} ${cmp} ${id})`);
     } else {
       const row = `(${sortExpr(f)}, ${ID_COLUMN}) ${cmp} (${params.append(after.key, CAST[f.type as keyof typeof CAST])}, ${id})`;
-      where.push(f.nullable ? `(${row} OR ${f.column} IS NULL)` : row);
+      range.push(f.nullable ? `(${row} OR ${f.column} IS NULL)` : row);
     }
   }
+  return { params, range, filter, orderBy: `${sortExpr(f)} ${dir}${f.nullable ? ' NULLS LAST' : ''}, ${ID_COLUMN} ${dir}` };
+}
+
+const whereSql = (conds: readonly string[]) => (conds.length > 0 ? ` WHERE ${conds.join(' AND ')}` : '');
+const keysetColumns = (f: FieldDef) => `, ${sortKeyExpr(f)} AS ${SORT_KEY}, ${ID_COLUMN} AS ${ROW_ID}`;
+
+export function buildPageSql(req: SearchRequest, bounds: PageBounds, after: KeysetPosition | null, opts: PageSqlOptions = {}): CompiledSql {
+  const { params, range, filter, orderBy } = pageParts(req, bounds, after);
   const rows = opts.limit === undefined ? req.limit + 1 : opts.limit;
-  const keyset = opts.keyset === false ? '' : `, ${sortKeyExpr(f)} AS ${SORT_KEY}, ${ID_COLUMN} AS ${ROW_ID}`;
+  const keyset = opts.keyset === false ? '' : keysetColumns(req.sort.field);
   const sql =
     `SELECT ${opts.select ?? selectList(req.fields)}${keyset} FROM ${TABLE}` +
-    (where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '') +
-    ` ORDER BY ${sortExpr(f)} ${dir}${f.nullable ? ' NULLS LAST' : ''}, ${ID_COLUMN} ${dir}` +
+    whereSql(filter === null ? range : [...range, filter]) +
+    ` ORDER BY ${orderBy}` +
     (rows === null ? '' : ` LIMIT ${params.append(rows, 'bigint')}`);
+  return { sql, params: params.values };
+}
+
+/**
+ * Rows of the page order the first attempt reads, newest first, before the
+ * filter is applied: a filter that holds for more than about one row in
+ * WINDOW_ROWS / (limit + 1) fills the page from this window alone.
+ */
+export const WINDOW_ROWS = 4000;
+
+/**
+ * A page that does not take the planner's estimate on trust (docs/performance.md,
+ * "Execution"). One statement, two attempts:
+ *
+ * 1. the newest `window` rows of the range (scope, time, keyset position) in
+ *    page order, read through the time index whatever the filter, then
+ *    filtered: a common value fills the page here, at the cost of the plain walk;
+ * 2. only when that window held fewer matches than a page: the whole range,
+ *    planned for its total cost behind an OFFSET 0 fence, so the planner reads
+ *    every match through the filter's most selective index and sorts them,
+ *    instead of walking the time index in the hope of finding a page soon.
+ *
+ * The second attempt runs only if the first came up short (a one-time filter
+ * on the first's row count), so a rare or absent value costs one bounded walk
+ * plus its index lookup, and a common value costs what it always did. Both
+ * attempts return the page's exact rows: the window is the head of the page
+ * order, so a full page from it is the full page.
+ */
+export function buildAdaptivePageSql(req: SearchRequest, bounds: PageBounds, after: KeysetPosition | null, window = WINDOW_ROWS): CompiledSql {
+  const f = req.sort.field;
+  // Only the time order has an index every scope can walk; a filterless page is the walk already.
+  const { params, range, filter, orderBy } = pageParts(req, bounds, after);
+  if (filter === null || f.name !== 'ts') return buildPageSql(req, bounds, after);
+  const rows = params.append(req.limit + 1, 'bigint');
+  const windowRows = params.append(Math.max(window, 10 * (req.limit + 1)), 'bigint');
+  const cols = `${selectList(req.fields)}${keysetColumns(f)}`;
+  const dir = req.sort.desc ? 'DESC' : 'ASC';
+  const sql =
+    `WITH head AS MATERIALIZED (SELECT ${cols} FROM (SELECT * FROM ${TABLE}${whereSql(range)} ORDER BY ${orderBy} LIMIT ${windowRows}) w` +
+    ` WHERE ${filter} ORDER BY ${orderBy} LIMIT ${rows})` +
+    ` SELECT * FROM head WHERE (SELECT count(*) FROM head) >= ${rows}` +
+    ` UNION ALL (SELECT * FROM (SELECT ${cols} FROM ${TABLE}${whereSql([...range, filter])} OFFSET 0) a` +
+    // The sort key is fixed-width UTC text: its byte order is the time order.
+    ` WHERE (SELECT count(*) FROM head) < ${rows} ORDER BY ${SORT_KEY} COLLATE "C" ${dir}, ${ROW_ID} ${dir} LIMIT ${rows})`;
   return { sql, params: params.values };
 }

@@ -11,7 +11,7 @@ import { decodeCursor, encodeCursor, queryHash, type CursorPayload } from '../qu
 import type { FieldDef } from '../query/fields.js';
 import { canonicalQuery, filterShapeOf, requestKey, type SearchRequest } from '../query/request.js';
 import type { Queryable } from '../storage/driver.js';
-import { buildPageSql, resolveBounds, ROW_ID, SORT_KEY, type KeysetPosition, type PageBounds } from './page-sql.js';
+import { buildAdaptivePageSql, resolveBounds, ROW_ID, SORT_KEY, type KeysetPosition, type PageBounds } from './page-sql.js';
 import type { SpanRow } from './trace-sql.js';
 
 export interface SearchContext {
@@ -46,7 +46,7 @@ export async function executeSearch(db: Queryable, req: SearchRequest, ctx: Sear
   } else {
     bounds = resolveBounds(req, ctx.now ?? Date.now());
   }
-  const { sql, params } = buildPageSql(req, bounds, after);
+  const { sql, params } = buildAdaptivePageSql(req, bounds, after);
   const res = await db.query<SpanRow>(sql, params, {
     kind: ctx.kind ?? 'search',
     signal: ctx.signal,

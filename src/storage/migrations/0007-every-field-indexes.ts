@@ -1,0 +1,46 @@
+// An index path for every (field, operator) pair the filter DSL accepts
+// (docs/performance.md, "The index map"), so a rare or absent value is found
+// by an index lookup instead of a walk through the time index.
+//
+// Plain CREATE INDEX only: every statement here also works on a partitioned
+// parent (no CONCURRENTLY, no unique constraints without the partition key).
+//
+// - Equality and ranges on every number column: a plain btree. A rare
+//   threshold (`total_cost_usd gte 1000`) reads its few entries; the page is
+//   then sorted by time (a few hundred rows at most, or the probe in
+//   src/traces/page-plan.ts walks the time index instead).
+// - Equality on the remaining short text columns: btree, ending in the page
+//   order where the column is low-cardinality (span_name).
+// - Equality on the long free-text columns: a hash index. A btree cannot hold
+//   an entry larger than a third of a page, and a prompt can be longer.
+// - contains / starts_with / ends_with / regex on every text column: trigram
+//   GIN on `column COLLATE "C"` (the compiler's expression), as 0002 did for
+//   the free-text columns.
+// - Attribute equality: GIN jsonb_path_ops; the compiler adds
+//   `attributes @> {"path": value}` next to the exact comparison.
+export default /* sql */ `
+SET LOCAL statement_timeout = 0;
+SET LOCAL maintenance_work_mem = '256MB';
+CREATE INDEX llm_traces_span_name_ts_idx ON llm_traces (span_name, ts DESC, id DESC);
+CREATE INDEX llm_traces_span_id_idx ON llm_traces (span_id);
+CREATE INDEX llm_traces_parent_span_id_idx ON llm_traces (parent_span_id) WHERE parent_span_id IS NOT NULL;
+CREATE INDEX llm_traces_prompt_tokens_idx ON llm_traces (prompt_tokens);
+CREATE INDEX llm_traces_completion_tokens_idx ON llm_traces (completion_tokens);
+CREATE INDEX llm_traces_total_tokens_idx ON llm_traces (total_tokens);
+CREATE INDEX llm_traces_ttft_idx ON llm_traces (ttft_ms);
+CREATE INDEX llm_traces_prompt_cost_idx ON llm_traces (prompt_cost_usd);
+CREATE INDEX llm_traces_completion_cost_idx ON llm_traces (completion_cost_usd);
+CREATE INDEX llm_traces_total_cost_idx ON llm_traces (total_cost_usd);
+CREATE INDEX llm_traces_input_text_hash_idx ON llm_traces USING hash (input_text);
+CREATE INDEX llm_traces_output_text_hash_idx ON llm_traces USING hash (output_text);
+CREATE INDEX llm_traces_error_message_hash_idx ON llm_traces USING hash (error_message) WHERE error_message IS NOT NULL;
+CREATE INDEX llm_traces_short_text_trgm_idx ON llm_traces USING gin (
+  user_id COLLATE "C" gin_trgm_ops, session_id COLLATE "C" gin_trgm_ops,
+  span_name COLLATE "C" gin_trgm_ops, provider COLLATE "C" gin_trgm_ops, model COLLATE "C" gin_trgm_ops,
+  environment COLLATE "C" gin_trgm_ops, project_id COLLATE "C" gin_trgm_ops, status_code COLLATE "C" gin_trgm_ops);
+CREATE INDEX llm_traces_ids_trgm_idx ON llm_traces USING gin (
+  trace_id COLLATE "C" gin_trgm_ops, span_id COLLATE "C" gin_trgm_ops, parent_span_id COLLATE "C" gin_trgm_ops);
+CREATE INDEX llm_traces_attributes_idx ON llm_traces USING gin (attributes jsonb_path_ops);
+ALTER TABLE llm_traces ALTER COLUMN span_name SET STATISTICS 1000;
+ANALYZE llm_traces;
+`;
