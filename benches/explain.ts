@@ -31,7 +31,7 @@ function accessPath(n: PlanNode): string[] {
 }
 
 const { values: flags } = parseArgs({
-  options: { scope: { type: 'string', default: 'both' }, plans: { type: 'boolean' }, json: { type: 'string' }, generated: { type: 'boolean' }, only: { type: 'string' } },
+  options: { scope: { type: 'string', default: 'both' }, plans: { type: 'boolean' }, json: { type: 'string' }, generated: { type: 'boolean' }, only: { type: 'string' }, 'timeout-ms': { type: 'string', default: '5000' } },
 });
 const url = process.env.DATABASE_URL ?? BENCH_DATABASE_URL;
 const scopes: [string, BenchScope][] = [];
@@ -50,14 +50,14 @@ if (flags.generated) {
     for (const shape of gen) {
       const req = searchRequestFromBody(shape.body, principalFromClaims({ ...benchClaims(scope), exp: 0 }));
       const q = shapeSql({ body: shape.body } as never, scope);
-      await client.query(`SET statement_timeout = '20s'`);
+      await client.query(`SELECT set_config('statement_timeout', $1, false)`, [String(Number(flags['timeout-ms']))]);
       const res = await client.query(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${q.sql}`, q.params as unknown[]).catch(() => null);
       const plan = res === null ? null : (res.rows[0] as { 'QUERY PLAN': [{ Plan: PlanNode; 'Execution Time': number }] })['QUERY PLAN'][0];
       const buffers = plan === null ? NaN : (plan.Plan['Shared Hit Blocks'] ?? 0) + (plan.Plan['Shared Read Blocks'] ?? 0);
       const t0 = performance.now();
-      const page = await executeSearch(db, req, { cursorKey: new Uint8Array(32) });
-      const execMs = Math.round((performance.now() - t0) * 10) / 10;
-      const row = { scope: scopeName, shape: shape.name, ms: plan === null ? 'timeout' : Math.round(plan['Execution Time'] * 10) / 10, buffers, execMs, rows: page.rows.length };
+      const page = await executeSearch(db, req, { cursorKey: new Uint8Array(32) }).catch(() => null);
+      const execMs = page === null ? 'timeout' : Math.round((performance.now() - t0) * 10) / 10;
+      const row = { scope: scopeName, shape: shape.name, ms: plan === null ? 'timeout' : Math.round(plan['Execution Time'] * 10) / 10, buffers, execMs, rows: page?.rows.length ?? NaN };
       out.push(row);
       console.log(`| ${scopeName} | ${shape.name} | ${row.ms} | ${buffers} | ${execMs} | ${row.rows} |`);
     }

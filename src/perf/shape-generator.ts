@@ -190,12 +190,15 @@ function tagValues(op: Operator): Values {
   const t = (cls: RareClass) => rareText(cls, 'tags');
   switch (op) {
     case 'eq':
+      return { common: 'chat', rare: t('spread'), rare_old: t('old'), absent: ABSENT_TOKEN };
     case 'contains':
       return { common: ['chat'], rare: [t('spread')], rare_old: [t('old')], absent: [ABSENT_TOKEN] };
     case 'in':
       return { common: ['chat', 'rag'], rare: [t('spread'), ABSENT_TOKEN], rare_old: [t('old'), ABSENT_TOKEN], absent: [ABSENT_TOKEN, `${ABSENT_TOKEN}-2`] };
+    case 'not_in':
+      return { common: [ABSENT_TOKEN] };
     default:
-      return { common: op === 'ne' || op === 'not_contains' ? [ABSENT_TOKEN] : [[ABSENT_TOKEN]] };
+      return { common: ABSENT_TOKEN };
   }
 }
 

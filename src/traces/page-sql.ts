@@ -3,6 +3,7 @@
 // Query shape (buildPageSql): scope, time range, filter and keyset position are
 // separate conjuncts, so a time-window strategy can run the same compiled
 // filter over successive narrower ranges without recompiling it.
+import type { FilterNode, PredicateNode } from '../query/ast.js';
 import { CAST, compileNode, SqlParams, type CompiledSql } from '../query/compile.js';
 import { ID_COLUMN, TABLE, type FieldDef } from '../query/fields.js';
 import type { SearchRequest } from '../query/request.js';
@@ -71,13 +72,33 @@ interface PageParts {
   orderBy: string;
 }
 
+const TIME_ORDERING = new Set(['gt', 'gte', 'lt', 'lte']);
+const isTimeBound = (n: FilterNode): n is PredicateNode =>
+  n.kind === 'predicate' && !n.negated && n.target.kind === 'column' && n.target.field.name === 'ts' && TIME_ORDERING.has(n.op);
+
+/**
+ * Top-level time comparisons of the filter are bounds of the range, not a
+ * filter: the newest window must start at them (a `ts lt X` filter would
+ * otherwise find nothing in a window of rows newer than X).
+ */
+function splitTimeBounds(filter: FilterNode | null): { bounds: PredicateNode[]; rest: FilterNode | null } {
+  if (filter === null) return { bounds: [], rest: null };
+  if (isTimeBound(filter)) return { bounds: [filter], rest: null };
+  if (filter.kind !== 'and') return { bounds: [], rest: filter };
+  const bounds = filter.children.filter(isTimeBound);
+  const others = filter.children.filter((c) => !isTimeBound(c));
+  return { bounds, rest: others.length === 0 ? null : others.length === 1 ? others[0]! : { kind: 'and', children: others } };
+}
+
 function pageParts(req: SearchRequest, bounds: PageBounds, after: KeysetPosition | null): PageParts {
   const params = new SqlParams();
   const range: string[] = [];
   if (req.scope !== null) range.push(scopeSql(req.scope, params));
   if (bounds.from !== null) range.push(`ts >= ${params.append(bounds.from, 'timestamptz')}`);
   if (bounds.to !== null) range.push(`ts < ${params.append(bounds.to, 'timestamptz')}`);
-  const filter = req.filter === null ? null : compileNode(req.filter, params);
+  const split = splitTimeBounds(req.filter);
+  for (const b of split.bounds) range.push(compileNode(b, params));
+  const filter = split.rest === null ? null : compileNode(split.rest, params);
   const f = req.sort.field;
   // NULLS LAST only where NULLs exist: on a NOT NULL key it changes nothing in
   // the result, but it no longer matches the (ts DESC, id DESC) indexes, whose

@@ -34,6 +34,9 @@ describeEachBackend('adaptive page SQL', (backend) => {
     { filter: { field: 'attributes.feature', operator: 'eq', value: 'rare' }, limit: 2, sort_desc: false },
     { filter: { field: 'duration_ms', operator: 'gte', value: 100 }, limit: 30, sort_desc: false },
     { filter: { operator: 'AND', filters: [{ field: 'provider', operator: 'eq', value: 'openai' }, { field: 'duration_ms', operator: 'lt', value: 0 }] } },
+    // Time comparisons become bounds of the window.
+    { filter: { field: 'ts', operator: 'lt', value: '2026-01-01T00:00:30.000Z' }, limit: 4 },
+    { filter: { operator: 'AND', filters: [{ field: 'ts', operator: 'gte', value: '2026-01-01T00:00:10.000Z' }, { field: 'provider', operator: 'eq', value: 'anthropic' }] }, limit: 3, sort_desc: false },
   ];
 
   async function walk(body: SearchBody, projects: 'all' | string[], adaptive: boolean, window: number): Promise<string[]> {
@@ -41,8 +44,8 @@ describeEachBackend('adaptive page SQL', (backend) => {
     const seen: string[] = [];
     let after: KeysetPosition | null = null;
     for (let page = 0; page < 100; page++) {
-      const q = adaptive ? buildAdaptivePageSql(req, { from: null, to: null }, after, window) : buildPageSql(req, { from: null, to: null }, after);
-      const rows = (await backend().driver.query<Record<string, unknown>>(q.sql, q.params)).rows;
+      const q: { sql: string; params: readonly unknown[] } = adaptive ? buildAdaptivePageSql(req, { from: null, to: null }, after, window) : buildPageSql(req, { from: null, to: null }, after);
+      const rows: Record<string, unknown>[] = (await backend().driver.query<Record<string, unknown>>(q.sql, q.params)).rows;
       const pageRows = rows.slice(0, req.limit);
       seen.push(...pageRows.map((r) => String(r.span_id)));
       if (rows.length <= req.limit) return seen;
