@@ -38,7 +38,8 @@ const scopes: [string, BenchScope][] = [];
 if (flags.scope !== 'project') scopes.push(['admin', null]);
 if (flags.scope !== 'admin') scopes.push([`project ${BENCH_PROJECT}`, [BENCH_PROJECT]]);
 
-const client = new pg.Client({ connectionString: url });
+// As the API's pool: no JIT (src/storage/postgres.ts).
+const client = new pg.Client({ connectionString: url, options: '-c jit=off' });
 await client.connect();
 const db = { query: async (sql: string, params?: readonly unknown[]) => client.query(sql, params as unknown[]) as never };
 const values = await resolveShapeValues(db);

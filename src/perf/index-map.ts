@@ -35,7 +35,7 @@ const EQUALITY_INDEX: Readonly<Record<string, string>> = {
   user_id: 'llm_traces_user_ts_idx',
   session_id: 'llm_traces_session_ts_idx',
   environment: 'llm_traces_environment_ts_idx',
-  status_code: 'llm_traces_errors_ts_idx',
+  status_code: 'llm_traces_status_idx',
   prompt_tokens: 'llm_traces_prompt_tokens_idx',
   completion_tokens: 'llm_traces_completion_tokens_idx',
   total_tokens: 'llm_traces_total_tokens_idx',
@@ -76,8 +76,9 @@ export function indexPath(field: FieldDef | 'attribute' | typeof CONTENT_FIELD, 
   if (ORDERING.has(op) && field.type === 'timestamp') return { index: 'llm_traces_ts_idx', note: 'the time index itself' };
   const eq = EQUALITY_INDEX[name];
   if (eq !== undefined) {
-    if (name === 'status_code') return { index: eq, note: 'a closed set of four values: ERROR has its partial index, the others are common' };
-    return { index: eq, note: ORDERING.has(op) ? 'btree range scan, then a sort of the matches' : 'btree equality' };
+    if (name === 'status_code') return { index: /llm_traces_(status|errors_ts)_idx/, note: 'a closed set of four values; ERROR also has its partial time index' };
+    if (eq.includes('_hash_')) return { index: eq, note: 'hash: equality on text of any length (a btree entry must fit a third of a page)' };
+    return { index: eq, note: ORDERING.has(op) ? 'btree range scan, then a sort of the matches' : 'btree equality (a rare value: its entries, then a sort)' };
   }
   return { index: null, note: 'no index' };
 }
