@@ -16,6 +16,8 @@
 // - contains / starts_with / ends_with / regex on every text column: trigram
 //   GIN on `column COLLATE "C"` (the compiler's expression), as 0002 did for
 //   the free-text columns.
+// - Conjunctions of equalities on the low-cardinality columns: a btree_gin
+//   multi-column GIN that intersects them without reading rows.
 // - Attribute equality: GIN jsonb_path_ops; the compiler adds
 //   `attributes @> {"path": value}` next to the exact comparison.
 export default /* sql */ `
@@ -43,6 +45,12 @@ CREATE INDEX llm_traces_short_text_trgm_idx ON llm_traces USING gin (
 CREATE INDEX llm_traces_ids_trgm_idx ON llm_traces USING gin (
   trace_id COLLATE "C" gin_trgm_ops, span_id COLLATE "C" gin_trgm_ops, parent_span_id COLLATE "C" gin_trgm_ops);
 CREATE INDEX llm_traces_attributes_idx ON llm_traces USING gin (attributes jsonb_path_ops);
+-- Two equalities on the low-cardinality columns, each common but never true
+-- together (a tool span with a provider): one multi-column GIN (btree_gin)
+-- intersects their posting lists inside the index and reads no row at all,
+-- where a btree on either column reads every row of its value.
+CREATE EXTENSION IF NOT EXISTS btree_gin;
+CREATE INDEX llm_traces_kind_gin_idx ON llm_traces USING gin (span_name, provider, model, status_code, environment);
 ALTER TABLE llm_traces ALTER COLUMN span_name SET STATISTICS 1000;
 -- Combinations of the low-cardinality columns: two values each common but
 -- never together (a tool span with a provider) are estimated as empty, not
