@@ -4,7 +4,8 @@
 // (benches/ingest.ts) against one server per database, taking turns so that
 // noise on a shared machine hits both alike.
 //
-//   npx tsx benches/ingest-index-cost.ts [--prefix tracelens_ingest_cost] [--rows 100000] [--spans 20000] [--rounds 2]
+//   npx tsx benches/ingest-index-cost.ts [--prefix tracelens_ingest_cost] [--rows 100000] [--spans 20000] [--rounds 2] [--leave-out a,b]
+// --leave-out: 0007 indexes dropped from both databases (the cost of the others).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -18,12 +19,14 @@ const { values: f } = parseArgs({
     rows: { type: 'string', default: '100000' },
     spans: { type: 'string', default: '20000' },
     rounds: { type: 'string', default: '2' },
+    'leave-out': { type: 'string', default: '' },
   },
 });
 const BIN = fileURLToPath(new URL('../bin/tracelens.js', import.meta.url));
 const INGEST = fileURLToPath(new URL('./ingest.ts', import.meta.url));
 const secret = 'ingest-index-cost-secret-'.padEnd(48, 'x');
 const base = process.env.ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432';
+const LEAVE_OUT = (f['leave-out'] ?? '').split(',').filter((n) => n !== '');
 const NEW = expectedIndexes().filter((i) => i.migration === '0007-every-field-indexes').map((i) => i.name);
 
 const dbs = [
@@ -45,6 +48,11 @@ for (const db of dbs) {
     const c = new pg.Client({ connectionString: url });
     await c.connect();
     for (const name of NEW) await c.query(`DROP INDEX ${name}`);
+    await c.end();
+  } else if (LEAVE_OUT.length > 0) {
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    for (const name of LEAVE_OUT) await c.query(`DROP INDEX ${name}`);
     await c.end();
   }
 }
@@ -76,7 +84,7 @@ const [without, withIdx] = dbs.map((d) => results[d.name]!);
 console.log(
   JSON.stringify(
     {
-      indexes: NEW,
+      indexes: NEW.filter((n) => !LEAVE_OUT.includes(n)),
       rows: Number(f.rows),
       spans: Number(f.spans),
       results,
