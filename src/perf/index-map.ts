@@ -71,7 +71,14 @@ export function indexPath(field: FieldDef | 'attribute' | typeof CONTENT_FIELD, 
   if (TEXT_MATCH.has(op)) {
     if (FREE_TEXT.has(name)) return { index: `llm_traces_${name}_trgm_idx`, note: 'trigram GIN on column COLLATE "C"' };
     if (SHORT_TEXT_TRGM.has(name)) return { index: 'llm_traces_short_text_trgm_idx', note: 'one multi-column trigram GIN over the short text columns' };
-    if (IDS.has(name)) return { index: 'llm_traces_ids_trgm_idx', note: 'trigram GIN over the id columns' };
+    if (IDS.has(name)) {
+      return {
+        index: null,
+        note:
+          'not indexed: random hex ids give some 70 trigrams a span, too dear for ingest (docs/performance.md); ' +
+          'a rare or absent substring reads the table once (0.5-0.9 s at 1M spans); equality has its btree',
+      };
+    }
   }
   if (ORDERING.has(op) && field.type === 'timestamp') return { index: 'llm_traces_ts_idx', note: 'the time index itself' };
   const eq = EQUALITY_INDEX[name];
