@@ -134,7 +134,7 @@ export function buildPageSql(req: SearchRequest, bounds: PageBounds, after: Keys
 }
 
 /**
- * Rows of the page order the first attempt reads, newest first, before the
+ * Rows of the page order the window attempt reads, newest first, before the
  * filter is applied: a filter that holds for more than about one row in
  * WINDOW_ROWS / (limit + 1) fills the page from this window alone.
  */
@@ -142,37 +142,45 @@ export const WINDOW_ROWS = 4000;
 
 /**
  * A page that does not take the planner's estimate on trust (docs/performance.md,
- * "Execution"). One statement, two attempts:
+ * "Execution that does not trust the estimate"), in two statements the
+ * search service runs one after the other:
  *
- * 1. the newest `window` rows of the range (scope, time, keyset position) in
- *    page order, read through the time index whatever the filter, then
- *    filtered: a common value fills the page here, at the cost of the plain walk;
- * 2. only when that window held fewer matches than a page: the whole range,
- *    planned for its total cost behind an OFFSET 0 fence, so the planner reads
- *    every match through the filter's most selective index and sorts them,
- *    instead of walking the time index in the hope of finding a page soon.
+ * 1. buildWindowPageSql: the newest `window` rows of the range (scope, time,
+ *    keyset position) in page order, read through the time index whatever
+ *    the filter, then filtered. A common value fills the page here, at the
+ *    cost of the plain walk.
+ * 2. buildFencedPageSql, only when the window held fewer rows than a page:
+ *    the whole range, planned for its total cost behind an OFFSET 0 fence,
+ *    so the planner reads every match through the filter's most selective
+ *    index and sorts them, instead of walking the time index in the hope of
+ *    finding a page soon.
  *
- * The second attempt runs only if the first came up short (a one-time filter
- * on the first's row count), so a rare or absent value costs one bounded walk
- * plus its index lookup, and a common value costs what it always did. Both
- * attempts return the page's exact rows: the window is the head of the page
+ * Both return the page's exact rows: the window is the head of the page
  * order, so a full page from it is the full page.
+ *
+ * Null when the plain query is already right: no filter (the walk is the
+ * plan), or a sort other than time (only the time order has an index every
+ * scope can walk).
  */
-export function buildAdaptivePageSql(req: SearchRequest, bounds: PageBounds, after: KeysetPosition | null, window = WINDOW_ROWS): CompiledSql {
-  const f = req.sort.field;
-  // Only the time order has an index every scope can walk; a filterless page is the walk already.
+export function buildWindowPageSql(req: SearchRequest, bounds: PageBounds, after: KeysetPosition | null, window = WINDOW_ROWS): CompiledSql | null {
   const { params, range, filter, orderBy } = pageParts(req, bounds, after);
-  if (filter === null || f.name !== 'ts') return buildPageSql(req, bounds, after);
-  const rows = params.append(req.limit + 1, 'bigint');
+  if (filter === null || req.sort.field.name !== 'ts') return null;
   const windowRows = params.append(Math.max(window, 10 * (req.limit + 1)), 'bigint');
-  const cols = `${selectList(req.fields)}${keysetColumns(f)}`;
+  const sql =
+    `SELECT ${selectList(req.fields)}${keysetColumns(req.sort.field)}` +
+    ` FROM (SELECT * FROM ${TABLE}${whereSql(range)} ORDER BY ${orderBy} LIMIT ${windowRows}) w` +
+    ` WHERE ${filter} ORDER BY ${orderBy} LIMIT ${params.append(req.limit + 1, 'bigint')}`;
+  return { sql, params: params.values };
+}
+
+/** The second statement (time order only): every match, then the page. */
+export function buildFencedPageSql(req: SearchRequest, bounds: PageBounds, after: KeysetPosition | null): CompiledSql {
+  const { params, range, filter } = pageParts(req, bounds, after);
   const dir = req.sort.desc ? 'DESC' : 'ASC';
   const sql =
-    `WITH head AS MATERIALIZED (SELECT ${cols} FROM (SELECT * FROM ${TABLE}${whereSql(range)} ORDER BY ${orderBy} LIMIT ${windowRows}) w` +
-    ` WHERE ${filter} ORDER BY ${orderBy} LIMIT ${rows})` +
-    ` SELECT * FROM head WHERE (SELECT count(*) FROM head) >= ${rows}` +
-    ` UNION ALL (SELECT * FROM (SELECT ${cols} FROM ${TABLE}${whereSql([...range, filter])} OFFSET 0) a` +
-    // The sort key is fixed-width UTC text: its byte order is the time order.
-    ` WHERE (SELECT count(*) FROM head) < ${rows} ORDER BY ${SORT_KEY} COLLATE "C" ${dir}, ${ROW_ID} ${dir} LIMIT ${rows})`;
+    `SELECT * FROM (SELECT ${selectList(req.fields)}${keysetColumns(req.sort.field)} FROM ${TABLE}` +
+    `${whereSql(filter === null ? range : [...range, filter])} OFFSET 0) a` +
+    // The time sort key is fixed-width UTC text: its byte order is the time order.
+    ` ORDER BY ${SORT_KEY} COLLATE "C" ${dir}, ${ROW_ID} ${dir} LIMIT ${params.append(req.limit + 1, 'bigint')}`;
   return { sql, params: params.values };
 }

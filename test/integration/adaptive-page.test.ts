@@ -1,10 +1,11 @@
-// The adaptive page query (window first, then the whole range behind a fence)
+// The adaptive page (newest window first, then the whole range behind a fence)
 // returns exactly the rows of the plain page query, on both engines: common,
 // rare and absent values, clustered at the old end, every page of a cursor
 // walk, one project and several, ascending and descending.
 import { beforeAll, expect, it } from 'vitest';
 import { searchRequestFromBody, type SearchBody } from '../../src/query/request.js';
-import { buildAdaptivePageSql, buildPageSql, ROW_ID, SORT_KEY, type KeysetPosition } from '../../src/traces/page-sql.js';
+import { buildPageSql, ROW_ID, SORT_KEY, type KeysetPosition } from '../../src/traces/page-sql.js';
+import { queryPage } from '../../src/traces/search-service.js';
 import { describeEachBackend } from '../helpers/backends.js';
 import { principal } from '../helpers/principal.js';
 import { insertSpans, span } from '../helpers/spans.js';
@@ -44,8 +45,10 @@ describeEachBackend('adaptive page SQL', (backend) => {
     const seen: string[] = [];
     let after: KeysetPosition | null = null;
     for (let page = 0; page < 100; page++) {
-      const q: { sql: string; params: readonly unknown[] } = adaptive ? buildAdaptivePageSql(req, { from: null, to: null }, after, window) : buildPageSql(req, { from: null, to: null }, after);
-      const rows: Record<string, unknown>[] = (await backend().driver.query<Record<string, unknown>>(q.sql, q.params)).rows;
+      const plain = buildPageSql(req, { from: null, to: null }, after);
+      const rows: Record<string, unknown>[] = adaptive
+        ? (await queryPage(backend().driver, req, { from: null, to: null }, after, {}, window)).rows
+        : (await backend().driver.query<Record<string, unknown>>(plain.sql, plain.params)).rows;
       const pageRows = rows.slice(0, req.limit);
       seen.push(...pageRows.map((r) => String(r.span_id)));
       if (rows.length <= req.limit) return seen;
