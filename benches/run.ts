@@ -13,6 +13,8 @@ import { prepareDatabase } from './harness/prepare.js';
 import { runFloor } from './harness/floor.js';
 import { runLoad } from './harness/load.js';
 import { exportSuite, type ExportCase } from './harness/export-suite.js';
+import { generatedMarkdown, generatedSuite, type GeneratedCase } from './harness/generated-suite.js';
+import { resolveGeneratedValues } from '../src/perf/shape-generator.js';
 import { redisFrozenSuite, type RedisFrozenResult } from './harness/redis-frozen.js';
 import { machineInfo, markdownReport, writeReport, type CaseResult, type CacheResult } from './harness/report.js';
 import { benchClaims, shapeSql, type BenchScope } from './harness/shape-sql.js';
@@ -20,10 +22,14 @@ import type { LatencySummary } from './harness/stats.js';
 import { ENDPOINT_BOUNDS, TARGETS, WARM_CACHE_MIN_RATIO } from './harness/targets.js';
 import { runScriptSuite, SCRIPT_SUITES, type ScriptSuite } from './harness/script-suite.js';
 
-const SUITES = [...QUERY_TYPES, 'cache', 'export', 'redis-frozen', ...(Object.keys(SCRIPT_SUITES) as ScriptSuite[]), 'all'] as const;
+const SUITES = [...QUERY_TYPES, 'generated', 'cache', 'export', 'redis-frozen', ...(Object.keys(SCRIPT_SUITES) as ScriptSuite[]), 'all'] as const;
 const HELP = `usage: tsx benches/run.ts [options]
 
-  --suite S         ${SUITES.join(', ')} (default all = every query type + cache + export + analytics + reports; redis-frozen only when named)
+  --suite S         ${SUITES.join(', ')} (default all = every query type + generated + cache + export + analytics + reports; redis-frozen only when named)
+                    generated: every (field, operator) pair of the registry with common, rare, rare-in-the-oldest-tenth
+                    and absent values, plus never-together pairs (src/perf/shape-generator.ts)
+  --samples N       requests per generated shape (default 20), at --gen-concurrency (default 2)
+  --only TEXT       generated shapes whose name contains TEXT
                     analytics, reports: benches/analytics.ts and benches/reports.ts on ANALYTICS_DATABASE_URL
                     (default tracelens_bench_analytics, 90 days), with their own defaults and report files
                     several as a comma list: --suite simple,cache,redis-frozen
@@ -50,6 +56,9 @@ const { values: f } = parseArgs({
     'base-url': { type: 'string' },
     token: { type: 'string' },
     out: { type: 'string', default: 'benches/results' },
+    samples: { type: 'string', default: '20' },
+    'gen-concurrency': { type: 'string', default: '2' },
+    only: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
 });
@@ -57,7 +66,7 @@ if (f.help) {
   process.stdout.write(HELP);
   process.exit(0);
 }
-const suites = new Set(f.suite.split(',').flatMap((s) => (s === 'all' ? [...QUERY_TYPES, 'cache', 'export', ...Object.keys(SCRIPT_SUITES)] : [s])));
+const suites = new Set(f.suite.split(',').flatMap((s) => (s === 'all' ? [...QUERY_TYPES, 'generated', 'cache', 'export', ...Object.keys(SCRIPT_SUITES)] : [s])));
 for (const s of suites) {
   if (!(SUITES as readonly string[]).includes(s)) {
     process.stderr.write(`unknown suite ${s}\n\n${HELP}`);
@@ -134,6 +143,7 @@ async function main(): Promise<void> {
   let cache: CacheResult | null = null;
   let redisFrozen: RedisFrozenResult | null = null;
   let exports: ExportCase[] = [];
+  let generated: GeneratedCase[] = [];
   const poolEnv = { DB_POOL_MAX: String(Math.max(connections, 2)), DB_POOL_MIN: String(Math.min(connections, 5)) };
 
   const cold: ApiServer | { baseUrl: string; stop?: undefined } =
@@ -144,6 +154,21 @@ async function main(): Promise<void> {
     for (const type of types) {
       log(`suite ${type}`);
       for (const shape of queryShapes(values).filter((s) => s.type === type)) cases.push(await coldCase(cold, jwt, shape));
+    }
+    if (suites.has('generated')) {
+      log('suite generated');
+      const client = new pg.Client({ connectionString: dbUrl });
+      await client.connect();
+      const genValues = await resolveGeneratedValues({ query: async (sql, params) => client.query(sql, params as unknown[]) as never }).finally(() => client.end());
+      generated = await generatedSuite({
+        baseUrl: cold.baseUrl,
+        jwt,
+        values: genValues,
+        samples: Math.round(num('samples', f.samples)),
+        concurrency: Math.round(num('gen-concurrency', f['gen-concurrency'])),
+        only: f.only,
+        log,
+      });
     }
     if (suites.has('export') && f['base-url'] === undefined && 'child' in cold) {
       log('suite export');
@@ -182,10 +207,13 @@ async function main(): Promise<void> {
     cache,
     redisFrozen,
     exports,
+    generated,
   };
-  const stem = writeReport(f.out, '', started, report, markdownReport(report));
+  const scopeName = scope === null ? 'admin' : `project ${BENCH_PROJECT}`;
+  const md = markdownReport(report) + (generated.length > 0 ? `\n${generatedMarkdown(generated, scopeName)}` : '');
+  const stem = writeReport(f.out, '', started, report, md);
   log(`\nwritten: ${stem}.json and .md`);
-  const failed = cases.some((c) => !c.pass) || (cache !== null && !cache.pass) || exports.some((c) => !c.pass);
+  const failed = cases.some((c) => !c.pass) || generated.some((c) => !c.pass) || (cache !== null && !cache.pass) || exports.some((c) => !c.pass);
   process.exitCode = failed ? 1 : 0;
 }
 

@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { BENCH_JWT_SECRET } from './bench-env.js';
+import { PLANT_RARE_VALUES_SQL, rareText } from '../../src/seed/rare-values.js';
 
 const BIN = fileURLToPath(new URL('../../bin/tracelens.js', import.meta.url));
 
@@ -49,6 +50,13 @@ export async function prepareDatabase(url: string, wantRows: number, log: (m: st
       );
     }
     cli(['migrate'], url);
+    // A database seeded before the rare-value rule existed gets it now (the same rows a fresh seed would have).
+    const planted = await client.query(`SELECT 1 FROM llm_traces WHERE user_id = $1 LIMIT 1`, [rareText('spread', 'user_id')]);
+    if (planted.rowCount === 0) {
+      log('planting the rare values (src/seed/rare-values.ts)...');
+      await client.query(PLANT_RARE_VALUES_SQL);
+      await client.query('VACUUM ANALYZE llm_traces');
+    }
     const vac = await client.query<{ v: boolean }>(
       `SELECT coalesce(last_vacuum, last_autovacuum) IS NOT NULL AS v FROM pg_stat_user_tables WHERE relname = 'llm_traces'`,
     );

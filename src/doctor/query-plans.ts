@@ -2,7 +2,7 @@
 // llm_traces, and does a full-text shape use a GIN index?
 //
 // The SQL is the real one: the body goes through searchRequestFromBody and
-// buildPageSql exactly as a request would, as a tenant of the project with the
+// the page SQL builders exactly as a request would, as a tenant of the project with the
 // most recent span.
 //
 // The EXPLAIN runs with enable_seqscan = off, in its own transaction (SET LOCAL,
@@ -18,7 +18,7 @@ import type { FilterNode } from '../query/ast.js';
 import { searchRequestFromBody } from '../traces/search-request.js';
 import { TABLE } from '../query/fields.js';
 import { ROLE_PERMISSIONS, type Principal } from '../auth/principal.js';
-import { buildPageSql, resolveBounds } from '../traces/page-sql.js';
+import { buildFencedPageSql, buildPageSql, buildWindowPageSql, resolveBounds } from '../traces/page-sql.js';
 import { ADMIN, type CheckFamily, type CheckResult, type DoctorContext } from './check.js';
 import { expectedIndexes } from './expected-indexes.js';
 import { describePlan, rootPlan, scanNodes } from './plan-tree.js';
@@ -60,7 +60,11 @@ async function checkShape(ctx: DoctorContext, shape: QueryShape, defaultProjects
   let fullText: boolean;
   try {
     const req = searchRequestFromBody(shape.body, tenant(shape.projects === undefined ? defaultProjects : shape.projects));
-    ({ sql, params } = buildPageSql(req, resolveBounds(req, ctx.now), null));
+    // A time-ordered page falls back to every match behind a fence when the
+    // newest window comes up short (src/traces/search-service.ts): that
+    // statement is the one whose index the check is about.
+    const bounds = resolveBounds(req, ctx.now);
+    ({ sql, params } = buildWindowPageSql(req, bounds, null) === null ? buildPageSql(req, bounds, null) : buildFencedPageSql(req, bounds, null));
     fullText = requiresFullText(req.filter);
   } catch (err) {
     return { ...base, status: 'fail', message: `shape '${shape.name}' is not a valid search body: ${(err as Error).message}` };

@@ -92,7 +92,7 @@ function positive(n: PredicateNode, params: SqlParams): Positive {
     case 'content':
       return { sql: `${COMBINED_VECTOR} @@ websearch_to_tsquery('english', ${params.append(n.value, 'text')})` };
     case 'attribute':
-      return attributePredicate(n, attributeExpr(n.target.path, params), params);
+      return attributePredicate(n, n.target.path, params);
     case 'column': {
       const f = n.target.field;
       switch (f.type) {
@@ -146,8 +146,29 @@ function attributeExpr(path: readonly string[], params: SqlParams): string {
   return `(attributes${path.map((k) => ` -> ${params.append(k, 'text')}`).join('')})`;
 }
 
-function attributePredicate(n: PredicateNode, expr: string, params: SqlParams): Positive {
+/**
+ * `attributes @> {"a":{"b":v}}`: implied by `attributes -> a -> b = v` (jsonb
+ * equality of scalars is containment), and served by the jsonb_path_ops GIN
+ * index. ANDed in front of the exact comparison, which keeps the semantics.
+ */
+function containment(path: readonly string[], v: Scalar): string {
+  let doc: unknown = v;
+  for (let i = path.length - 1; i >= 0; i--) doc = { [path[i]!]: doc };
+  return JSON.stringify(doc);
+}
+
+function attributePredicate(n: PredicateNode, path: readonly string[], params: SqlParams): Positive {
   const v = n.value;
+  if (n.op === 'eq' && v !== null) {
+    const probe = params.append(containment(path, v as Scalar), 'jsonb');
+    return { sql: `(attributes @> ${probe} AND ${attributeExpr(path, params)} = ${params.append(JSON.stringify(v), 'jsonb')})` };
+  }
+  if (n.op === 'in') {
+    const values = v as Scalar[];
+    const probe = params.append(values.map((x) => containment(path, x)), 'jsonb[]');
+    return { sql: `(attributes @> ANY(${probe}) AND ${attributeExpr(path, params)} = ANY(${params.append(values.map((x) => JSON.stringify(x)), 'jsonb[]')}))` };
+  }
+  const expr = attributeExpr(path, params);
   switch (n.op) {
     case 'eq':
       if (v === null) {
@@ -155,10 +176,8 @@ function attributePredicate(n: PredicateNode, expr: string, params: SqlParams): 
         const base = `coalesce(${expr}, 'null'::jsonb)`;
         return { sql: `${base} = 'null'::jsonb`, nullTest: `${base} <> 'null'::jsonb` };
       }
-      // jsonb equality is typed: 1 = 1.0, but "1" <> 1 and "true" <> true.
-      return { sql: `${expr} = ${params.append(JSON.stringify(v), 'jsonb')}` };
-    case 'in':
-      return { sql: `${expr} = ANY(${params.append((v as Scalar[]).map((x) => JSON.stringify(x)), 'jsonb[]')})` };
+      // Unreachable (handled above with the containment probe).
+      throw new Error('attribute equality has its own form');
     case 'contains':
     case 'starts_with':
     case 'ends_with':

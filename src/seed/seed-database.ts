@@ -7,6 +7,7 @@ import { copySpanRecords } from '../storage/span-copy.js';
 import type { SpanRecord } from '../storage/span-record.js';
 import { insertSpanRecords } from '../storage/span-writer.js';
 import { generateSpans, type SeedOptions } from './generate.js';
+import { PLANT_RARE_VALUES_SQL } from './rare-values.js';
 
 export interface SeedRunOptions extends SeedOptions {
   /** Rows per COPY chunk or per INSERT. */
@@ -84,6 +85,8 @@ export async function seedDatabase(driver: Driver, opts: SeedRunOptions, onProgr
       onProgress?.(done);
     }
   }
+  // The benchmark's rare values (src/seed/rare-values.ts): a rule over the loaded rows.
+  await driver.exec(PLANT_RARE_VALUES_SQL);
   // VACUUM, not only ANALYZE: a bulk load leaves the GIN indexes' pending lists
   // full, and full-text search does not use those indexes well until they are
   // merged (tracelens doctor flags it). Outside a transaction, as VACUUM requires.

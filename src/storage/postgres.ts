@@ -78,6 +78,11 @@ export class PostgresDriver implements Driver {
       // the server-side timeout, so the client must stop waiting by itself.
       query_timeout: st > 0 ? st + CLIENT_TIMEOUT_MARGIN_MS : undefined,
       application_name: opts.applicationName ?? 'tracelens',
+      // No JIT for the API's statements: they run for milliseconds, and the
+      // adaptive page query's fallback branch (src/traces/page-sql.ts) is
+      // costed above jit_above_cost for a common value even when it never
+      // runs, so every such page paid 20-30 ms of compilation for nothing.
+      options: '-c jit=off',
       keepAlive: true,
       types: TYPES,
     };

@@ -3,6 +3,7 @@
 // Query shape (buildPageSql): scope, time range, filter and keyset position are
 // separate conjuncts, so a time-window strategy can run the same compiled
 // filter over successive narrower ranges without recompiling it.
+import type { FilterNode, PredicateNode } from '../query/ast.js';
 import { CAST, compileNode, SqlParams, type CompiledSql } from '../query/compile.js';
 import { ID_COLUMN, TABLE, type FieldDef } from '../query/fields.js';
 import type { SearchRequest } from '../query/request.js';
@@ -63,13 +64,41 @@ export interface PageSqlOptions {
   keyset?: boolean;
 }
 
-export function buildPageSql(req: SearchRequest, bounds: PageBounds, after: KeysetPosition | null, opts: PageSqlOptions = {}): CompiledSql {
+/** The pieces of one page query: the range conjuncts (scope, time, keyset position), the filter, and the page order. */
+interface PageParts {
+  params: SqlParams;
+  range: string[];
+  filter: string | null;
+  orderBy: string;
+}
+
+const TIME_ORDERING = new Set(['gt', 'gte', 'lt', 'lte']);
+const isTimeBound = (n: FilterNode): n is PredicateNode =>
+  n.kind === 'predicate' && !n.negated && n.target.kind === 'column' && n.target.field.name === 'ts' && TIME_ORDERING.has(n.op);
+
+/**
+ * Top-level time comparisons of the filter are bounds of the range, not a
+ * filter: the newest window must start at them (a `ts lt X` filter would
+ * otherwise find nothing in a window of rows newer than X).
+ */
+function splitTimeBounds(filter: FilterNode | null): { bounds: PredicateNode[]; rest: FilterNode | null } {
+  if (filter === null) return { bounds: [], rest: null };
+  if (isTimeBound(filter)) return { bounds: [filter], rest: null };
+  if (filter.kind !== 'and') return { bounds: [], rest: filter };
+  const bounds = filter.children.filter(isTimeBound);
+  const others = filter.children.filter((c) => !isTimeBound(c));
+  return { bounds, rest: others.length === 0 ? null : others.length === 1 ? others[0]! : { kind: 'and', children: others } };
+}
+
+function pageParts(req: SearchRequest, bounds: PageBounds, after: KeysetPosition | null): PageParts {
   const params = new SqlParams();
-  const where: string[] = [];
-  if (req.scope !== null) where.push(scopeSql(req.scope, params));
-  if (bounds.from !== null) where.push(`ts >= ${params.append(bounds.from, 'timestamptz')}`);
-  if (bounds.to !== null) where.push(`ts < ${params.append(bounds.to, 'timestamptz')}`);
-  if (req.filter !== null) where.push(compileNode(req.filter, params));
+  const range: string[] = [];
+  if (req.scope !== null) range.push(scopeSql(req.scope, params));
+  if (bounds.from !== null) range.push(`ts >= ${params.append(bounds.from, 'timestamptz')}`);
+  if (bounds.to !== null) range.push(`ts < ${params.append(bounds.to, 'timestamptz')}`);
+  const split = splitTimeBounds(req.filter);
+  for (const b of split.bounds) range.push(compileNode(b, params));
+  const filter = split.rest === null ? null : compileNode(split.rest, params);
   const f = req.sort.field;
   // NULLS LAST only where NULLs exist: on a NOT NULL key it changes nothing in
   // the result, but it no longer matches the (ts DESC, id DESC) indexes, whose
@@ -80,18 +109,78 @@ export function buildPageSql(req: SearchRequest, bounds: PageBounds, after: Keys
     // NULLS LAST in both directions: non-null keys page by (key, id), then the NULL tail by id.
     const id = params.append(after.id, 'bigint');
     if (after.key === null) {
-      where.push(`(${f.column} IS NULL AND ${ID_COLUMN} ${cmp} ${id})`);
+      range.push(`(${f.column} IS NULL AND ${ID_COLUMN} ${cmp} ${id})`);
     } else {
       const row = `(${sortExpr(f)}, ${ID_COLUMN}) ${cmp} (${params.append(after.key, CAST[f.type as keyof typeof CAST])}, ${id})`;
-      where.push(f.nullable ? `(${row} OR ${f.column} IS NULL)` : row);
+      range.push(f.nullable ? `(${row} OR ${f.column} IS NULL)` : row);
     }
   }
+  return { params, range, filter, orderBy: `${sortExpr(f)} ${dir}${f.nullable ? ' NULLS LAST' : ''}, ${ID_COLUMN} ${dir}` };
+}
+
+const whereSql = (conds: readonly string[]) => (conds.length > 0 ? ` WHERE ${conds.join(' AND ')}` : '');
+const keysetColumns = (f: FieldDef) => `, ${sortKeyExpr(f)} AS ${SORT_KEY}, ${ID_COLUMN} AS ${ROW_ID}`;
+
+export function buildPageSql(req: SearchRequest, bounds: PageBounds, after: KeysetPosition | null, opts: PageSqlOptions = {}): CompiledSql {
+  const { params, range, filter, orderBy } = pageParts(req, bounds, after);
   const rows = opts.limit === undefined ? req.limit + 1 : opts.limit;
-  const keyset = opts.keyset === false ? '' : `, ${sortKeyExpr(f)} AS ${SORT_KEY}, ${ID_COLUMN} AS ${ROW_ID}`;
+  const keyset = opts.keyset === false ? '' : keysetColumns(req.sort.field);
   const sql =
     `SELECT ${opts.select ?? selectList(req.fields)}${keyset} FROM ${TABLE}` +
-    (where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '') +
-    ` ORDER BY ${sortExpr(f)} ${dir}${f.nullable ? ' NULLS LAST' : ''}, ${ID_COLUMN} ${dir}` +
+    whereSql(filter === null ? range : [...range, filter]) +
+    ` ORDER BY ${orderBy}` +
     (rows === null ? '' : ` LIMIT ${params.append(rows, 'bigint')}`);
+  return { sql, params: params.values };
+}
+
+/**
+ * Rows of the page order the window attempt reads, newest first, before the
+ * filter is applied: a filter that holds for more than about one row in
+ * WINDOW_ROWS / (limit + 1) fills the page from this window alone.
+ */
+export const WINDOW_ROWS = 4000;
+
+/**
+ * A page that does not take the planner's estimate on trust (docs/performance.md,
+ * "Execution that does not trust the estimate"), in two statements the
+ * search service runs one after the other:
+ *
+ * 1. buildWindowPageSql: the newest `window` rows of the range (scope, time,
+ *    keyset position) in page order, read through the time index whatever
+ *    the filter, then filtered. A common value fills the page here, at the
+ *    cost of the plain walk.
+ * 2. buildFencedPageSql, only when the window held fewer rows than a page:
+ *    the whole range, planned for its total cost behind an OFFSET 0 fence,
+ *    so the planner reads every match through the filter's most selective
+ *    index and sorts them, instead of walking the time index in the hope of
+ *    finding a page soon.
+ *
+ * Both return the page's exact rows: the window is the head of the page
+ * order, so a full page from it is the full page.
+ *
+ * Null when the plain query is already right: no filter (the walk is the
+ * plan), or a sort other than time (only the time order has an index every
+ * scope can walk).
+ */
+export function buildWindowPageSql(req: SearchRequest, bounds: PageBounds, after: KeysetPosition | null, window = WINDOW_ROWS): CompiledSql | null {
+  const { params, range, filter, orderBy } = pageParts(req, bounds, after);
+  if (filter === null || req.sort.field.name !== 'ts') return null;
+  const windowRows = params.append(Math.max(window, 10 * (req.limit + 1)), 'bigint');
+  const sql =
+    `SELECT ${selectList(req.fields)}${keysetColumns(req.sort.field)}` +
+    ` FROM (SELECT * FROM ${TABLE}${whereSql(range)} ORDER BY ${orderBy} LIMIT ${windowRows}) w` +
+    ` WHERE ${filter} ORDER BY ${orderBy} LIMIT ${params.append(req.limit + 1, 'bigint')}`;
+  return { sql, params: params.values };
+}
+
+/** The second statement (time order only): every match, then the page. */
+export function buildFencedPageSql(req: SearchRequest, bounds: PageBounds, after: KeysetPosition | null): CompiledSql {
+  const { params, range, filter } = pageParts(req, bounds, after);
+  const dir = req.sort.desc ? 'DESC' : 'ASC';
+  const sql =
+    `SELECT * FROM (SELECT ${selectList(req.fields)}${keysetColumns(req.sort.field)} FROM ${TABLE}` +
+    `${whereSql(filter === null ? range : [...range, filter])} OFFSET 0) a` +
+    // The time sort key is fixed-width UTC text: its byte order is the time order.
+    ` ORDER BY ${SORT_KEY} COLLATE "C" ${dir}, ${ROW_ID} ${dir} LIMIT ${params.append(req.limit + 1, 'bigint')}`;
   return { sql, params: params.values };
 }

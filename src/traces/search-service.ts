@@ -10,8 +10,8 @@ import { appError } from '../errors.js';
 import { decodeCursor, encodeCursor, queryHash, type CursorPayload } from '../query/cursor.js';
 import type { FieldDef } from '../query/fields.js';
 import { canonicalQuery, filterShapeOf, requestKey, type SearchRequest } from '../query/request.js';
-import type { Queryable } from '../storage/driver.js';
-import { buildPageSql, resolveBounds, ROW_ID, SORT_KEY, type KeysetPosition, type PageBounds } from './page-sql.js';
+import type { Queryable, QueryOptions, QueryResult } from '../storage/driver.js';
+import { buildFencedPageSql, buildPageSql, buildWindowPageSql, resolveBounds, ROW_ID, SORT_KEY, type KeysetPosition, type PageBounds } from './page-sql.js';
 import type { SpanRow } from './trace-sql.js';
 
 export interface SearchContext {
@@ -46,8 +46,7 @@ export async function executeSearch(db: Queryable, req: SearchRequest, ctx: Sear
   } else {
     bounds = resolveBounds(req, ctx.now ?? Date.now());
   }
-  const { sql, params } = buildPageSql(req, bounds, after);
-  const res = await db.query<SpanRow>(sql, params, {
+  const res = await queryPage(db, req, bounds, after, {
     kind: ctx.kind ?? 'search',
     signal: ctx.signal,
     requestId: ctx.requestId,
@@ -74,6 +73,31 @@ export async function executeSearch(db: Queryable, req: SearchRequest, ctx: Sear
     delete r[SORT_KEY];
   }
   return { rows, cursor, hasMore };
+}
+
+/**
+ * The page's rows (limit + 1 at most), without trusting the planner's
+ * estimate: the newest window first, and only when it holds less than a page,
+ * every match through its most selective index (src/traces/page-sql.ts).
+ * A common value costs one statement, as it always did.
+ */
+export async function queryPage(
+  db: Queryable,
+  req: SearchRequest,
+  bounds: PageBounds,
+  after: KeysetPosition | null,
+  opts: QueryOptions,
+  window?: number,
+): Promise<QueryResult<SpanRow>> {
+  const head = buildWindowPageSql(req, bounds, after, window);
+  if (head === null) {
+    const q = buildPageSql(req, bounds, after);
+    return db.query<SpanRow>(q.sql, q.params, opts);
+  }
+  const first = await db.query<SpanRow>(head.sql, head.params, opts);
+  if (first.rows.length > req.limit) return first;
+  const rest = buildFencedPageSql(req, bounds, after);
+  return db.query<SpanRow>(rest.sql, rest.params, opts);
 }
 
 // Defense in depth: a signed cursor always has the right type, but a value of

@@ -45,17 +45,17 @@ describe('compile: one predicate per operator', () => {
 });
 
 describe('compile: attributes', () => {
-  it('walks nested keys with one parameter per key', () => {
+  it('walks nested keys with one parameter per key, behind a containment probe the GIN index serves', () => {
     expect(leaf('attributes.user.tier', 'eq', 'pro')).toEqual({
-      sql: "(attributes -> $1::text -> $2::text) = $3::jsonb",
-      params: ['user', 'tier', '"pro"'],
+      sql: '(attributes @> $1::jsonb AND (attributes -> $2::text -> $3::text) = $4::jsonb)',
+      params: ['{"user":{"tier":"pro"}}', 'user', 'tier', '"pro"'],
     });
   });
   it('addresses a key containing a dot with a quoted segment', () => {
-    expect(leaf('attributes."k8s.pod".name', 'eq', 5).params).toEqual(['k8s.pod', 'name', '5']);
+    expect(leaf('attributes."k8s.pod".name', 'eq', 5).params).toEqual(['{"k8s.pod":{"name":5}}', 'k8s.pod', 'name', '5']);
   });
   it('compares numbers and booleans typed', () => {
-    expect(leaf('attributes.flag', 'eq', true).params).toEqual(['flag', 'true']);
+    expect(leaf('attributes.flag', 'eq', true).params).toEqual(['{"flag":true}', 'flag', 'true']);
     expect(leaf('attributes.n', 'gt', 2.5)).toEqual({
       sql: "CASE WHEN jsonb_typeof((attributes -> $1::text)) = 'number' THEN ((attributes -> $1::text))::numeric > $2::numeric END",
       params: ['n', '2.5'],
@@ -70,7 +70,7 @@ describe('compile: attributes', () => {
       sql: `CASE WHEN jsonb_typeof((attributes -> $1::text)) = 'string' THEN ((attributes -> $1::text) #>> '{}') COLLATE "C" ILIKE $2::text END`,
       params: ['f', '%q%'],
     });
-    expect(leaf('attributes.f', 'in', ['a', 1, false]).params).toEqual(['f', ['"a"', '1', 'false']]);
+    expect(leaf('attributes.f', 'in', ['a', 1, false]).params).toEqual([['{"f":"a"}', '{"f":1}', '{"f":false}'], 'f', ['"a"', '1', 'false']]);
   });
 });
 

@@ -2,6 +2,8 @@
 // docs/performance.md ("Ordering the index can deliver").
 import { describe, expect, it } from 'vitest';
 import { queryShapes, QUERY_TYPES, VARIANTS } from '../../src/perf/query-shapes.js';
+import { generatedShapes, type GeneratedValues } from '../../src/perf/shape-generator.js';
+import { FIELDS, OPERATORS_BY_TYPE } from '../../src/query/fields.js';
 import { searchRequestFromBody } from '../../src/traces/search-request.js';
 import { buildPageSql } from '../../src/traces/page-sql.js';
 import { principal } from '../helpers/principal.js';
@@ -37,5 +39,27 @@ describe('benchmark query shapes', () => {
     const shapes = queryShapes();
     expect(shapes.map((s) => `${s.type}/${s.variant}`)).toEqual(QUERY_TYPES.flatMap((t) => VARIANTS.map((v) => `${t}/${v}`)));
     for (const s of shapes) expect(() => page(s.body)).not.toThrow();
+  });
+});
+
+describe('generated shapes', () => {
+  const values: GeneratedValues = {
+    tsMin: '2026-01-01T00:00:00.000Z',
+    tsMax: '2026-01-31T00:00:00.000Z',
+    ids: {
+      spread: { trace_id: 'a'.repeat(32), span_id: 'b'.repeat(16), parent_span_id: 'c'.repeat(16), ts: '2026-01-20T00:00:00.000Z' },
+      old: { trace_id: 'd'.repeat(32), span_id: 'e'.repeat(16), parent_span_id: null, ts: '2026-01-02T00:00:00.000Z' },
+    },
+    numbers: {},
+  };
+  it('cover every (field, operator) pair of the registry, each a valid search body', () => {
+    const shapes = generatedShapes(values);
+    const pairs = new Set(shapes.map((s) => `${s.field} ${s.operator}`));
+    for (const f of FIELDS.filter((x) => x.type !== 'attributes')) {
+      for (const op of OPERATORS_BY_TYPE[f.type].filter((o) => o !== 'search' || f.vector)) expect(pairs, `${f.name} ${op}`).toContain(`${f.name} ${op}`);
+    }
+    expect(new Set(shapes.map((s) => s.name)).size).toBe(shapes.length);
+    expect(shapes.filter((s) => s.variant === 'disjoint').length).toBeGreaterThan(3);
+    for (const s of shapes) expect(() => page(s.body), s.name).not.toThrow();
   });
 });

@@ -4,6 +4,7 @@ import m0002 from './0002-query-indexes.js';
 import m0003 from './0003-analytics-rollups.js';
 import m0004 from './0004-export-jobs.js';
 import m0006 from './0006-steady-ingest.js';
+import m0007 from './0007-every-field-indexes.js';
 import m0008 from './0008-narrow-rollups.js';
 
 export interface Migration {
@@ -17,5 +18,6 @@ export const MIGRATIONS: readonly Migration[] = [
   { id: '0003-analytics-rollups', sql: m0003 },
   { id: '0004-export-jobs', sql: m0004 },
   { id: '0006-steady-ingest', sql: m0006 },
+  { id: '0007-every-field-indexes', sql: m0007 },
   { id: '0008-narrow-rollups', sql: m0008 },
 ];

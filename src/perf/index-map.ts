@@ -1,0 +1,91 @@
+// The index map: for every (field, operator) pair of the filter DSL, the index
+// that serves a rare or absent value of it, or why none does and what bounds
+// the worst case. The shape generator attaches it to each generated shape, the
+// doctor checks rare and absent shapes' plans against it, and
+// docs/performance.md prints it (`npx tsx benches/index-map.ts`).
+import { CONTENT_FIELD, type FieldDef, type Operator } from '../query/fields.js';
+
+export interface IndexPath {
+  /** Index name (or pattern) a rare or absent value's plan reads; null: none. */
+  readonly index: string | RegExp | null;
+  readonly note: string;
+}
+
+const NEGATED: ReadonlySet<Operator> = new Set(['ne', 'not_in', 'not_contains']);
+const TEXT_MATCH: ReadonlySet<Operator> = new Set(['contains', 'starts_with', 'ends_with', 'regex']);
+const ORDERING: ReadonlySet<Operator> = new Set(['gt', 'gte', 'lt', 'lte']);
+
+const FREE_TEXT = new Set(['input_text', 'output_text', 'error_message']);
+const SHORT_TEXT_TRGM = new Set(['user_id', 'session_id', 'span_name', 'provider', 'model', 'environment', 'project_id', 'status_code']);
+const IDS = new Set(['trace_id', 'span_id', 'parent_span_id']);
+
+/** Equality btrees by column (0001, 0002, 0007). */
+const EQUALITY_INDEX: Readonly<Record<string, string>> = {
+  ts: 'llm_traces_ts_idx',
+  trace_id: 'llm_traces_trace_id_idx',
+  span_id: 'llm_traces_span_id_idx',
+  parent_span_id: 'llm_traces_parent_span_id_idx',
+  project_id: 'llm_traces_project_ts_idx',
+  span_name: 'llm_traces_span_name_ts_idx',
+  provider: 'llm_traces_provider_model_idx',
+  model: 'llm_traces_model_ts_idx',
+  input_text: 'llm_traces_input_text_hash_idx',
+  output_text: 'llm_traces_output_text_hash_idx',
+  error_message: 'llm_traces_error_message_hash_idx',
+  user_id: 'llm_traces_user_ts_idx',
+  session_id: 'llm_traces_session_ts_idx',
+  environment: 'llm_traces_environment_ts_idx',
+  status_code: 'llm_traces_status_idx',
+  prompt_tokens: 'llm_traces_prompt_tokens_idx',
+  completion_tokens: 'llm_traces_completion_tokens_idx',
+  total_tokens: 'llm_traces_total_tokens_idx',
+  prompt_cost_usd: 'llm_traces_prompt_cost_idx',
+  completion_cost_usd: 'llm_traces_completion_cost_idx',
+  total_cost_usd: 'llm_traces_total_cost_idx',
+  duration_ms: 'llm_traces_duration_idx',
+  ttft_ms: 'llm_traces_ttft_idx',
+};
+
+const NEGATION_NOTE =
+  'negation: true for every row but the excluded ones, so a page fills from the newest end of the time index; ' +
+  'a negation that almost no row satisfies reads the time index to the end (bounded by one pass over the table, as a count would be)';
+
+/** The index path of a pair. `field` is a registry field, `attributes.<path>` or the content pseudo-field. */
+export function indexPath(field: FieldDef | 'attribute' | typeof CONTENT_FIELD, op: Operator): IndexPath {
+  if (NEGATED.has(op)) return { index: null, note: NEGATION_NOTE };
+  if (field === CONTENT_FIELD) return { index: 'llm_traces_search_tsv_idx', note: 'GIN on the combined tsvector' };
+  if (field === 'attribute') {
+    if (op === 'eq' || op === 'in') return { index: 'llm_traces_attributes_idx', note: 'GIN jsonb_path_ops; the compiler adds attributes @> {path: value}' };
+    return {
+      index: null,
+      note:
+        'open key set: no index can cover every key (an expression index per hot key is an operator decision); ' +
+        'a rare value reads the table once, bounded by the statement timeout',
+    };
+  }
+  const name = field.name;
+  if (op === 'search') {
+    return field.vector ? { index: `llm_traces_${field.vector}_idx`, note: 'GIN on the column tsvector' } : { index: 'llm_traces_search_tsv_idx', note: 'the combined tsvector' };
+  }
+  if (field.type === 'tags') return { index: 'llm_traces_tags_idx', note: 'GIN on the array (@> and &&)' };
+  if (TEXT_MATCH.has(op)) {
+    if (FREE_TEXT.has(name)) return { index: `llm_traces_${name}_trgm_idx`, note: 'trigram GIN on column COLLATE "C"' };
+    if (SHORT_TEXT_TRGM.has(name)) return { index: 'llm_traces_short_text_trgm_idx', note: 'one multi-column trigram GIN over the short text columns' };
+    if (IDS.has(name)) {
+      return {
+        index: null,
+        note:
+          'not indexed: random hex ids give some 70 trigrams a span, too dear for ingest (docs/performance.md); ' +
+          'a rare or absent substring reads the table once (0.5-0.9 s at 1M spans); equality has its btree',
+      };
+    }
+  }
+  if (ORDERING.has(op) && field.type === 'timestamp') return { index: 'llm_traces_ts_idx', note: 'the time index itself' };
+  const eq = EQUALITY_INDEX[name];
+  if (eq !== undefined) {
+    if (name === 'status_code') return { index: /llm_traces_(status|errors_ts)_idx/, note: 'a closed set of four values; ERROR also has its partial time index' };
+    if (eq.includes('_hash_')) return { index: eq, note: 'hash: equality on text of any length (a btree entry must fit a third of a page)' };
+    return { index: eq, note: ORDERING.has(op) ? 'btree range scan, then a sort of the matches' : 'btree equality (a rare value: its entries, then a sort)' };
+  }
+  return { index: null, note: 'no index' };
+}
