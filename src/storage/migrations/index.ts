@@ -4,10 +4,18 @@ import m0002 from './0002-query-indexes.js';
 import m0003 from './0003-analytics-rollups.js';
 import m0004 from './0004-export-jobs.js';
 import m0006 from './0006-steady-ingest.js';
+import m0009, { prepare as p0009 } from './0009-time-partitions.js';
 
 export interface Migration {
   readonly id: string;
   readonly sql: string;
+  /**
+   * Statements run before the migration's transaction, each on its own and
+   * outside any transaction (CONCURRENTLY, online validation), so the
+   * transaction that follows holds its locks only briefly. Each must be safe
+   * to run again, and the migration must still be correct without them.
+   */
+  readonly prepare?: readonly string[];
 }
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -16,4 +24,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { id: '0003-analytics-rollups', sql: m0003 },
   { id: '0004-export-jobs', sql: m0004 },
   { id: '0006-steady-ingest', sql: m0006 },
+  { id: '0009-time-partitions', sql: m0009, prepare: p0009 },
 ];
