@@ -21,6 +21,7 @@ import { ROLE_PERMISSIONS, type Principal } from '../auth/principal.js';
 import { buildPageSql, resolveBounds } from '../traces/page-sql.js';
 import { ADMIN, type CheckFamily, type CheckResult, type DoctorContext } from './check.js';
 import { expectedIndexes } from './expected-indexes.js';
+import { partitionRoots, rootName, type RootNames } from './partition-names.js';
 import { describePlan, rootPlan, scanNodes } from './plan-tree.js';
 import type { QueryShape } from './query-shape.js';
 
@@ -39,8 +40,8 @@ export function requiresFullText(n: FilterNode | null): boolean {
   }
 }
 
-/** projects null: an admin, whose queries span every project (as the benchmark runs them). */
-function tenant(projects: readonly string[] | null): Principal {
+/** projects null: an admin, whose queries span every project (as the benchmark runs them). Also the pruning check's caller. */
+export function tenant(projects: readonly string[] | null): Principal {
   return {
     sub: 'tracelens-doctor',
     orgId: null,
@@ -53,7 +54,7 @@ function tenant(projects: readonly string[] | null): Principal {
 
 const matches = (expect: string | RegExp, index: string) => (typeof expect === 'string' ? index === expect : expect.test(index));
 
-async function checkShape(ctx: DoctorContext, shape: QueryShape, defaultProjects: readonly string[], methods: Map<string, string>): Promise<CheckResult> {
+async function checkShape(ctx: DoctorContext, shape: QueryShape, defaultProjects: readonly string[], methods: Map<string, string>, roots: RootNames): Promise<CheckResult> {
   const base = { check: 'query-plans', subject: shape.name };
   let sql: string;
   let params: readonly unknown[];
@@ -70,8 +71,9 @@ async function checkShape(ctx: DoctorContext, shape: QueryShape, defaultProjects
     return (await tx.query<Record<string, unknown>>(`EXPLAIN (FORMAT JSON) ${sql}`, params, ADMIN)).rows;
   });
   const plan = rootPlan(rows);
-  const details = describePlan(plan);
-  const scans = scanNodes(plan);
+  const details = describePlan(plan, (leaf) => rootName(roots, leaf));
+  // A partition's scan is a scan of the table; its index is the schema's index.
+  const scans = scanNodes(plan).map((n) => ({ ...n, relation: n.relation && rootName(roots, n.relation), index: n.index && rootName(roots, n.index) }));
   const used = [...new Set(scans.map((s) => s.index).filter((i): i is string => i !== null && methods.has(i)))];
   const data = { indexes: used, fullText, sql };
 
@@ -129,8 +131,9 @@ export const queryPlans: CheckFamily = {
       ADMIN,
     );
     const methods = new Map(am.rows.map((r) => [r.name, r.method]));
+    const roots = await partitionRoots(ctx.db);
     const results: CheckResult[] = [];
-    for (const shape of ctx.shapes) results.push(await checkShape(ctx, shape, projects, methods));
+    for (const shape of ctx.shapes) results.push(await checkShape(ctx, shape, projects, methods, roots));
     return results;
   },
 };
