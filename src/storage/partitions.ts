@@ -62,9 +62,9 @@ export interface UpkeepResult {
  * One pass: partitions ahead, the default partition's spans within the kept
  * range moved to day partitions (the planner prunes those), then retention.
  */
-export async function partitionUpkeep(db: Pick<Driver, 'transaction'>, retentionDays: number, now = Date.now()): Promise<UpkeepResult> {
+export async function partitionUpkeep(db: Pick<Driver, 'transaction' | 'query'>, retentionDays: number, now = Date.now()): Promise<UpkeepResult> {
   const cutoff = retentionCutoff(retentionDays, now);
-  return db.transaction(async (tx) => {
+  const res = await db.transaction(async (tx) => {
     const lock = await tx.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS ok', [UPKEEP_LOCK_KEY], ADMIN);
     if (!lock.rows[0]?.ok) return { ran: false, created: 0, adopted: 0, dropped: [], rollupRowsDeleted: {} };
     await tx.query(`SELECT set_config('lock_timeout', $1, true)`, [LOCK_TIMEOUT], ADMIN);
@@ -96,4 +96,12 @@ export async function partitionUpkeep(db: Pick<Driver, 'transaction'>, retention
     }
     return { ran: true, created: created + adopted.rows.filter((r) => r.ok).length, adopted: adopted.rows.length, dropped, rollupRowsDeleted };
   });
+  // The parent's own statistics (join and grouping estimates over all
+  // partitions), missing right after the upgrade migration: gathered here,
+  // after the DDL's transaction, under a lock that blocks neither reads nor writes.
+  if (res.ran) {
+    const stats = await db.query<{ ok: boolean }>(`SELECT EXISTS (SELECT 1 FROM pg_stats WHERE tablename = 'llm_traces' AND inherited) AS ok`, [], ADMIN);
+    if (!stats.rows[0]?.ok) await db.query('ANALYZE llm_traces', [], ADMIN);
+  }
+  return res;
 }

@@ -250,7 +250,10 @@ BEGIN
 END
 $fn$;
 
-ANALYZE llm_traces;
+-- No ANALYZE here: sampling every partition takes tens of seconds at 1M spans,
+-- and this transaction holds the table's exclusive lock until it commits. The
+-- partitions keep their statistics; the parent's (inherited) statistics are
+-- gathered after the migration, outside it (partition upkeep, tracelens maintain).
 
 -- For the schema readers (the doctor's expected indexes): the identity index
 -- now includes ts, and the id primary key is gone (the statements above did
