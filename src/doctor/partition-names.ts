@@ -36,15 +36,3 @@ export const LEAF_INDEXES = `
 /** The leaf tables of $1: its partitions, or itself. Column: oid. */
 export const LEAF_TABLES = `SELECT c.oid FROM pg_class c WHERE c.relkind = 'r' AND coalesce(pg_partition_root(c.oid), c.oid) = $1::regclass`;
 
-/**
- * The partitions of $1 with their bounds (lo inclusive, hi exclusive;
- * MINVALUE/MAXVALUE as -infinity/infinity; null for the default partition).
- */
-export const PARTITION_BOUNDS = `
-  SELECT c.relname AS name, b = 'DEFAULT' AS is_default,
-         CASE WHEN b LIKE 'FOR VALUES FROM (MINVALUE)%' THEN '-infinity'::timestamptz
-              ELSE substring(b FROM 'FROM \\(''([^'']+)''\\)')::timestamptz END AS lo,
-         CASE WHEN b LIKE '% TO (MAXVALUE)' THEN 'infinity'::timestamptz
-              ELSE substring(b FROM 'TO \\(''([^'']+)''\\)')::timestamptz END AS hi
-    FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid, LATERAL pg_get_expr(c.relpartbound, c.oid) b
-   WHERE i.inhparent = $1::regclass`;

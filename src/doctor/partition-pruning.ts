@@ -5,10 +5,10 @@
 // nearly empty? The search SQL is the real one, as in query-plans.
 import { TABLE } from '../query/fields.js';
 import { searchRequestFromBody } from '../query/request.js';
-import { PARTITION_AHEAD_DAYS, utcDay } from '../storage/partitions.js';
+import { PARTITION_AHEAD_DAYS, PARTITION_BOUNDS, utcDay } from '../storage/partitions.js';
 import { buildPageSql, resolveBounds } from '../traces/page-sql.js';
 import { ADMIN, quoteIdent, type CheckFamily, type CheckResult } from './check.js';
-import { PARTITION_BOUNDS, partitionRoots } from './partition-names.js';
+import { partitionRoots } from './partition-names.js';
 import { rootPlan, scanNodes, type PlanNode } from './plan-tree.js';
 import { tenant } from './query-plans.js';
 

@@ -13,6 +13,7 @@
 // about a second of ingest, off the request path, independent of autovacuum,
 // for every GIN index of the table whichever migration created it.
 import type { Driver } from './driver.js';
+import { PARTITION_BOUNDS } from './partitions.js';
 import { PeriodicTask, type TaskLog } from './periodic-task.js';
 
 // Arbitrary constant: one merger at a time across all instances of the service.
@@ -27,14 +28,13 @@ const MERGE_LOCK_KEY = 727_364_517;
  */
 const MERGE_SQL = `
   SELECT root.relname AS name, sum(gin_clean_pending_list(c.oid))::int AS pages
-    FROM pg_partition_tree('llm_traces') t
+    FROM pg_partition_tree($1::regclass) t
     JOIN pg_class p ON p.oid = t.relid
+    LEFT JOIN (${PARTITION_BOUNDS}) b ON b.name = p.relname
     JOIN pg_index i ON i.indrelid = t.relid
     JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am a ON a.oid = c.relam
     JOIN pg_class root ON root.oid = coalesce(pg_partition_root(c.oid), c.oid)
-   WHERE t.isleaf AND a.amname = 'gin'
-     AND (p.relpartbound IS NULL OR pg_get_expr(p.relpartbound, p.oid) = 'DEFAULT'
-          OR substring(pg_get_expr(p.relpartbound, p.oid) FROM 'TO \\(''([^'']+)''\\)')::timestamptz > now() - interval '2 days')
+   WHERE t.isleaf AND a.amname = 'gin' AND (b.name IS NULL OR b.is_default OR b.hi > now() - interval '2 days')
    GROUP BY root.relname
    ORDER BY root.relname`;
 
@@ -61,7 +61,7 @@ export class GinPendingMerger {
     return this.db.transaction(async (tx) => {
       const lock = await tx.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS ok', [MERGE_LOCK_KEY], { kind: 'admin' });
       if (!lock.rows[0]?.ok) return { ran: false, pages: {} };
-      const res = await tx.query<{ name: string; pages: number }>(MERGE_SQL, [], { kind: 'admin' });
+      const res = await tx.query<{ name: string; pages: number }>(MERGE_SQL, ['llm_traces'], { kind: 'admin' });
       return { ran: true, pages: Object.fromEntries(res.rows.map((r) => [r.name, r.pages])) };
     });
   }

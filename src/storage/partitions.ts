@@ -31,6 +31,20 @@ const LOCK_TIMEOUT = '5s';
 
 const ADMIN = { kind: 'admin' } as const;
 
+/**
+ * The partitions of $1 with their bounds (lo inclusive, hi exclusive;
+ * MINVALUE/MAXVALUE as -infinity/infinity; null for the default partition).
+ */
+export const PARTITION_BOUNDS = `
+  SELECT c.relname AS name, b = 'DEFAULT' AS is_default,
+         CASE WHEN b LIKE 'FOR VALUES FROM (MINVALUE)%' THEN '-infinity'::timestamptz
+              ELSE substring(b FROM 'FROM \\(''([^'']+)''\\)')::timestamptz END AS lo,
+         CASE WHEN b LIKE '% TO (MAXVALUE)' THEN 'infinity'::timestamptz
+              ELSE substring(b FROM 'TO \\(''([^'']+)''\\)')::timestamptz END AS hi
+    FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid, LATERAL pg_get_expr(c.relpartbound, c.oid) b
+   WHERE i.inhparent = $1::regclass`;
+
+
 /** Start of the UTC day of t. */
 export function utcDay(t: number): Date {
   return new Date(Math.floor(t / DAY_MS) * DAY_MS);

@@ -1,7 +1,7 @@
 // Partition-level names for tests that touch one index of one partition: the
 // index of `index` (a schema index of llm_traces) on the partition that holds
 // spans at ts (a day partition, or the default one).
-import { PARTITION_BOUNDS } from '../../src/doctor/partition-names.js';
+import { PARTITION_BOUNDS } from '../../src/storage/partitions.js';
 import type { Queryable } from '../../src/storage/driver.js';
 
 export async function partitionOf(db: Queryable, ts: Date | string): Promise<string> {
