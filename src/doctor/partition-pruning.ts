@@ -13,6 +13,8 @@ import { rootPlan, scanNodes, type PlanNode } from './plan-tree.js';
 import { tenant } from './query-plans.js';
 
 const DAY_MS = 86_400_000;
+/** A partition ending further ahead than this is not a day partition made ahead. */
+const WIDE_AHEAD_DAYS = 30;
 /** Rows in the default partition above which we warn (counted up to this bound only). */
 export const DEFAULT_PARTITION_WARN_ROWS = 10_000;
 const fix = 'tracelens maintain  -- creates the day partitions ahead and moves spans out of the default partition';
@@ -71,8 +73,19 @@ export const partitionPruning: CheckFamily = {
       const day = new Date(today + d * DAY_MS);
       if (!bounds.some((b) => !b.is_default && b.lo !== null && b.hi !== null && b.lo <= day && new Date(day.getTime() + DAY_MS) <= b.hi)) missing.push(day.toISOString().slice(0, 10));
     }
+    // A partition reaching far ahead (an upgraded table that held far-future
+    // spans) keeps day partitions from being created below its end.
+    const wide = bounds.filter((b) => !b.is_default && b.hi !== null && b.hi.getTime() > now + WIDE_AHEAD_DAYS * DAY_MS);
     out.push(
-      missing.length === 0
+      wide.length > 0
+        ? {
+            check: 'partitions',
+            subject: 'days ahead',
+            status: 'warn',
+            message: `${wide.map((b) => `${b.name} covers up to ${b.hi!.toISOString().slice(0, 10)}`).join(', ')}: no day partitions (and no pruning within it) before that`,
+            fix: `-- the far-future spans it holds set its end: see docs/operations.md, "Upgrading a populated table", for moving them out`,
+          }
+        : missing.length === 0
         ? { check: 'partitions', subject: 'days ahead', status: 'pass', message: `today and the next days have their partitions (${bounds.length} partitions in all)` }
         : {
             check: 'partitions',

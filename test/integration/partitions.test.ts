@@ -15,7 +15,7 @@ import { describeEachBackend } from '../helpers/backends.js';
 import { TEST_SHAPES } from '../helpers/doctor-shapes.js';
 import { partitionOf } from '../helpers/partitions.js';
 import { toRecord } from '../helpers/span-records.js';
-import { span } from '../helpers/spans.js';
+import { insertSpans, span } from '../helpers/spans.js';
 
 const DAY_MS = 86_400_000;
 const NOW = Date.now();
@@ -184,6 +184,28 @@ describeEachBackend(
       // The wide partition leaves as a whole once its newest possible span is past retention.
       const res = await partitionUpkeep(db(), 1, NOW + 10 * DAY_MS);
       expect(res.dropped).toContain('llm_traces_legacy');
+    });
+  },
+  { migrate: false },
+);
+
+describeEachBackend(
+  'upgrade of an unpartitioned llm_traces holding a far-future span',
+  (backend) => {
+    it('never fails on data: the old table partition reaches past the newest span, and the doctor says so', async () => {
+      const db = backend().driver;
+      await migrate(db, MIGRATIONS.filter((m) => m.id < '0009'));
+      // Written as before 0009 (the old identity has no ts).
+      await insertSpans(db, [span({ project_id: 'p-far', ts: at(0) }), span({ project_id: 'p-far', ts: '2990-01-01T00:00:00Z' })]);
+      expect((await migrate(db)).applied).toEqual(['0009-time-partitions']);
+      expect(await partitionOf(db, '2990-01-01T00:00:00Z')).toBe('llm_traces_legacy');
+      expect(await count(db, `SELECT count(*) AS n FROM llm_traces WHERE project_id = 'p-far'`)).toBe(2);
+      const report = await runDoctor(db, { shapes: TEST_SHAPES });
+      const ahead = report.results.find((r) => r.check === 'partitions' && r.subject === 'days ahead')!;
+      expect(ahead.status).toBe('warn');
+      expect(ahead.message).toMatch(/^llm_traces_legacy covers up to 2990-01-02/);
+      // Ingest still works, into the wide partition.
+      expect(await insertSpanRecords(db, [toRecord(span({ project_id: 'p-far', ts: at(1) }))])).toBe(1);
     });
   },
   { migrate: false },

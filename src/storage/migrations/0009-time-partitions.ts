@@ -24,18 +24,34 @@
 //
 // This file is self-contained on purpose (a shipped migration never changes).
 
+/**
+ * Adds the cutoff constraint, NOT VALID, unless a fresh one is there: the
+ * cutoff is the start of the UTC day three days ahead, or past the newest
+ * stored span when one is further ahead (a client clock years off: the old
+ * table then covers up to it; docs/operations.md). A constraint left by an
+ * earlier attempt whose cutoff is less than two days ahead is replaced, so a
+ * retried upgrade never makes live ingest hit it.
+ */
+const ADD_CUTOFF = `
+  IF (SELECT substring(pg_get_constraintdef(oid) FROM '''([^'']+)''')::timestamptz FROM pg_constraint
+       WHERE conrelid = 'llm_traces'::regclass AND conname = 'llm_traces_legacy_range') < now() + interval '48 hours' THEN
+    ALTER TABLE llm_traces DROP CONSTRAINT llm_traces_legacy_range;
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = 'llm_traces'::regclass AND conname = 'llm_traces_legacy_range') THEN
+    EXECUTE format('ALTER TABLE llm_traces ADD CONSTRAINT llm_traces_legacy_range CHECK (ts < %L::timestamptz) NOT VALID',
+      greatest(date_trunc('day', now(), 'UTC') + interval '72 hours',
+               date_trunc('day', (SELECT max(ts) FROM llm_traces), 'UTC') + interval '24 hours'));
+  END IF;`;
+
 /** Runs before the transaction, each statement on its own (CONCURRENTLY refuses a transaction). */
 export const prepare: readonly string[] = [
   // Brief ACCESS EXCLUSIVE: a NOT VALID constraint only checks new rows.
-  // The cutoff is three UTC days ahead so live ingest keeps landing below it
-  // until the migration commits (after it, the parent routes newer spans).
+  // The cutoff is at least three UTC days ahead so live ingest keeps landing
+  // below it until the migration commits (after it, the parent routes newer spans).
   `DO $p$
 BEGIN
   IF to_regclass('llm_traces') IS NULL OR (SELECT relkind FROM pg_class WHERE oid = 'llm_traces'::regclass) <> 'r' THEN RETURN; END IF;
-  IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = 'llm_traces'::regclass AND conname = 'llm_traces_legacy_range') THEN
-    EXECUTE format('ALTER TABLE llm_traces ADD CONSTRAINT llm_traces_legacy_range CHECK (ts < %L::timestamptz) NOT VALID',
-      date_trunc('day', now(), 'UTC') + interval '72 hours');
-  END IF;
+  ${ADD_CUTOFF}
 END $p$`,
   // The scan, under SHARE UPDATE EXCLUSIVE: ingest and reads go on.
   `DO $p$
@@ -152,10 +168,7 @@ BEGIN
   SELECT attnum INTO ts_attnum FROM pg_attribute WHERE attrelid = 'llm_traces'::regclass AND attname = 'ts';
 
   -- Without the online prepare: the same two steps, here, under the lock.
-  IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = 'llm_traces'::regclass AND conname = 'llm_traces_legacy_range') THEN
-    EXECUTE format('ALTER TABLE llm_traces ADD CONSTRAINT llm_traces_legacy_range CHECK (ts < %L::timestamptz) NOT VALID',
-      date_trunc('day', now(), 'UTC') + interval '72 hours');
-  END IF;
+  ${ADD_CUTOFF}
   IF EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = 'llm_traces'::regclass AND conname = 'llm_traces_legacy_range' AND NOT convalidated) THEN
     ALTER TABLE llm_traces VALIDATE CONSTRAINT llm_traces_legacy_range;
   END IF;
