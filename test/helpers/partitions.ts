@@ -1,6 +1,7 @@
 // Partition-level names for tests that touch one index of one partition: the
 // index of `index` (a schema index of llm_traces) on the partition that holds
 // spans at ts (a day partition, or the default one).
+import { partitionRoots } from '../../src/doctor/partition-names.js';
 import { PARTITION_BOUNDS } from '../../src/storage/partitions.js';
 import type { Queryable } from '../../src/storage/driver.js';
 
@@ -22,3 +23,12 @@ export async function leafIndex(db: Queryable, index: string, ts: Date | string 
   if (!res.rows[0]) throw new Error(`no partition index of ${index} for ${String(ts)}`);
   return res.rows[0].name;
 }
+
+/** EXPLAIN text with each partition's index named by its schema index (llm_traces_p20261201_ts_id_idx1 -> llm_traces_ts_idx). */
+export async function withSchemaIndexNames(db: Queryable, planText: string): Promise<string> {
+  const roots = [...(await partitionRoots(db)).entries()].sort((a, b) => b[0].length - a[0].length);
+  return roots.reduce((text, [leaf, root]) => text.replace(new RegExp(`\\b${leaf}\\b`, 'g'), root), planText);
+}
+
+/** A Sort node in EXPLAIN text (not the "Sort Key" of a Merge Append). */
+export const SORT_NODE = /(^|->)\s*Sort {2}\(/m;
