@@ -11,18 +11,21 @@ const DAY_MS = 86_400_000;
 export const PARTITION_AHEAD_DAYS = 7;
 
 /**
- * How long each rollup keeps its buckets, in days, unless spans are kept
+ * How long rollup buckets are kept, in days, by grain, unless spans are kept
  * longer (a bucket is never dropped while its spans remain: the rollups stay
  * exact for every stored span). Minute buckets live as long as the spans:
  * they are the rollup nearest to raw data in size (docs/operations.md).
+ * Applies to every rollup and histogram table of every family, found in the
+ * catalog by name (llm_rollup_*1m, llm_latency_*1h, ...).
  */
-export const ROLLUP_RETENTION_DAYS: Readonly<Record<string, number>> = {
-  llm_rollup_1m: 0,
-  llm_rollup_1h: 210,
-  llm_latency_1h: 210,
-  llm_rollup_1d: 3 * 365,
-  llm_latency_1d: 3 * 365,
-};
+export const ROLLUP_RETENTION_DAYS: Readonly<Record<'1m' | '1h' | '1d', number>> = { '1m': 0, '1h': 210, '1d': 3 * 365 };
+
+/** The rollup tables (with their grain) in the catalog: plain names, safe to interpolate. */
+const ROLLUP_TABLES_SQL = `
+  SELECT c.relname AS name, substring(c.relname FROM '(1m|1h|1d)$') AS grain
+    FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'bucket'
+   WHERE c.relkind = 'r' AND pg_table_is_visible(c.oid) AND c.relname ~ '^llm_(rollup|latency)_[a-z0-9_]*(1m|1h|1d)$'
+   ORDER BY c.relname`;
 
 // Arbitrary constant: one upkeep at a time across every instance of the service.
 const UPKEEP_LOCK_KEY = 727_364_529;
@@ -98,13 +101,13 @@ export async function partitionUpkeep(db: Pick<Driver, 'transaction' | 'query'>,
         : (await tx.query<{ name: string }>('SELECT tracelens_drop_partitions_before($1) AS name', [cutoff], ADMIN)).rows.map((r) => r.name);
     const rollupRowsDeleted: Record<string, number> = {};
     if (retentionDays > 0) {
-      for (const [table, days] of Object.entries(ROLLUP_RETENTION_DAYS)) {
-        const horizon = new Date(today - Math.max(days, retentionDays) * DAY_MS);
+      const tables = await tx.query<{ name: string; grain: keyof typeof ROLLUP_RETENTION_DAYS }>(ROLLUP_TABLES_SQL, [], ADMIN);
+      for (const { name, grain } of tables.rows) {
+        const horizon = new Date(today - Math.max(ROLLUP_RETENTION_DAYS[grain], retentionDays) * DAY_MS);
         // Never past the oldest span still stored (one the retention could not
         // drop yet, in a wide partition from an upgrade): its buckets stay exact.
-        // Table names come from the constant above, never from input.
-        rollupRowsDeleted[table] = (
-          await tx.query(`DELETE FROM ${table} WHERE bucket < least($1::timestamptz, (SELECT date_trunc('day', min(ts), 'UTC') FROM llm_traces))`, [horizon], ADMIN)
+        rollupRowsDeleted[name] = (
+          await tx.query(`DELETE FROM ${name} WHERE bucket < least($1::timestamptz, (SELECT date_trunc('day', min(ts), 'UTC') FROM llm_traces))`, [horizon], ADMIN)
         ).rowCount;
       }
     }
