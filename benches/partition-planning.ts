@@ -7,11 +7,9 @@
 //
 //   npx tsx benches/partition-planning.ts [admin url] [database name]
 import pg from 'pg';
-import { tenant } from '../src/doctor/query-plans.js';
-import { searchRequestFromBody } from '../src/query/request.js';
+import { searchSql } from '../src/doctor/query-plans.js';
 import { migrate } from '../src/storage/migrate.js';
 import { PostgresDriver } from '../src/storage/postgres.js';
-import { buildPageSql, resolveBounds } from '../src/traces/page-sql.js';
 
 const adminUrl = process.argv[2] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const name = process.argv[3] ?? 'tracelens_partition_planning';
@@ -21,7 +19,7 @@ const url = new URL(adminUrl);
 url.pathname = `/${name}`;
 const now = Date.now();
 const filter = { field: 'model', operator: 'eq', value: 'gpt-4o' };
-const shapes: Record<string, object> = {
+const shapes: Record<string, Parameters<typeof searchSql>[0]> = {
   '1h': { from: new Date(now - 3_600_000).toISOString(), to: new Date(now).toISOString(), filter },
   '7d': { from: new Date(now - 7 * 86_400_000).toISOString(), to: new Date(now).toISOString(), filter },
   unbounded: { filter },
@@ -40,8 +38,7 @@ for (const n of [15, 100, 400]) {
   await db.exec('ANALYZE');
   const medianMs: Record<string, number> = {};
   for (const [shape, body] of Object.entries(shapes)) {
-    const req = searchRequestFromBody(body, tenant(['proj_001']));
-    const { sql, params } = buildPageSql(req, resolveBounds(req, now), null);
+    const { sql, params } = searchSql(body, ['proj_001'], now);
     const times: number[] = [];
     for (let i = 0; i < 25; i++) {
       const r = await db.query<{ 'QUERY PLAN': { 'Planning Time': number }[] }>(`EXPLAIN (FORMAT JSON, SUMMARY) ${sql}`, params);

@@ -4,13 +4,11 @@
 // every day partition, which every new partition's creation must scan)
 // nearly empty? The search SQL is the real one, as in query-plans.
 import { TABLE } from '../query/fields.js';
-import { searchRequestFromBody } from '../query/request.js';
 import { PARTITION_AHEAD_DAYS, PARTITION_BOUNDS, utcDay } from '../storage/partitions.js';
-import { buildPageSql, resolveBounds } from '../traces/page-sql.js';
 import { ADMIN, quoteIdent, type CheckFamily, type CheckResult } from './check.js';
 import { partitionRoots } from './partition-names.js';
 import { rootPlan, scanNodes, type PlanNode } from './plan-tree.js';
-import { tenant } from './query-plans.js';
+import { searchSql } from './query-plans.js';
 
 const DAY_MS = 86_400_000;
 /** A partition ending further ahead than this is not a day partition made ahead. */
@@ -41,11 +39,7 @@ export const partitionPruning: CheckFamily = {
 
     // Pruning: one hour of the latest project, ending now.
     const latest = await db.query<{ project_id: string }>(`SELECT project_id FROM ${TABLE} ORDER BY ts DESC, id DESC LIMIT 1`, [], ADMIN);
-    const req = searchRequestFromBody(
-      { from: new Date(now - 3_600_000).toISOString(), to: new Date(now).toISOString() },
-      tenant([latest.rows[0]?.project_id ?? 'tracelens-doctor']),
-    );
-    const { sql, params } = buildPageSql(req, resolveBounds(req, now), null);
+    const { sql, params } = searchSql({ from: new Date(now - 3_600_000).toISOString(), to: new Date(now).toISOString() }, [latest.rows[0]?.project_id ?? 'tracelens-doctor'], now);
     const plan = rootPlan((await db.query<Record<string, unknown>>(`EXPLAIN (FORMAT JSON) ${sql}`, params, ADMIN)).rows);
     const roots = await partitionRoots(db);
     const read = [...new Set(scanNodes(plan).map((s) => s.relation).filter((r): r is string => r !== null && roots.get(r) === TABLE))];

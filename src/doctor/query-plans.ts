@@ -40,8 +40,8 @@ export function requiresFullText(n: FilterNode | null): boolean {
   }
 }
 
-/** projects null: an admin, whose queries span every project (as the benchmark runs them). Also the pruning check's caller. */
-export function tenant(projects: readonly string[] | null): Principal {
+/** projects null: an admin, whose queries span every project (as the benchmark runs them). */
+function tenant(projects: readonly string[] | null): Principal {
   return {
     sub: 'tracelens-doctor',
     orgId: null,
@@ -52,6 +52,12 @@ export function tenant(projects: readonly string[] | null): Principal {
   };
 }
 
+/** The SQL a search body compiles to for a tenant of these projects (null: an admin), exactly as a request's. */
+export function searchSql(body: QueryShape['body'], projects: readonly string[] | null, now: number) {
+  const req = searchRequestFromBody(body, tenant(projects));
+  return { req, ...buildPageSql(req, resolveBounds(req, now), null) };
+}
+
 const matches = (expect: string | RegExp, index: string) => (typeof expect === 'string' ? index === expect : expect.test(index));
 
 async function checkShape(ctx: DoctorContext, shape: QueryShape, defaultProjects: readonly string[], methods: Map<string, string>, roots: RootNames): Promise<CheckResult> {
@@ -60,8 +66,8 @@ async function checkShape(ctx: DoctorContext, shape: QueryShape, defaultProjects
   let params: readonly unknown[];
   let fullText: boolean;
   try {
-    const req = searchRequestFromBody(shape.body, tenant(shape.projects === undefined ? defaultProjects : shape.projects));
-    ({ sql, params } = buildPageSql(req, resolveBounds(req, ctx.now), null));
+    let req;
+    ({ req, sql, params } = searchSql(shape.body, shape.projects === undefined ? defaultProjects : shape.projects, ctx.now));
     fullText = requiresFullText(req.filter);
   } catch (err) {
     return { ...base, status: 'fail', message: `shape '${shape.name}' is not a valid search body: ${(err as Error).message}` };
