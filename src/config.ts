@@ -107,6 +107,10 @@ export const CONFIG_SCHEMA = {
   ginMergeIntervalMs: int('GIN_MERGE_INTERVAL_MS', 1000, { min: 0, max: 3_600_000 }, {
     meaning: 'how often the service merges the GIN pending lists of `llm_traces` in the background (PostgreSQL; not the embedded engine), so search does not scan long lists under continuous ingest; 0 = off (leave it to autovacuum)',
   }),
+  /** Retention of spans by whole day partitions (docs/operations.md, "Partitions and retention"). */
+  retentionDays: int('RETENTION_DAYS', 90, { min: 0, max: 36500 }, {
+    meaning: 'days of spans kept: older UTC-day partitions of `llm_traces` are dropped whole by the server (hourly) and `tracelens maintain`; rollups keep their own longer horizons (hourly 210 days, daily 3 years); 0 = keep forever',
+  }),
   /** GET /metrics needs a bearer token with read:metrics (default: open, like /health). */
   metricsRequireAuth: bool('METRICS_REQUIRE_AUTH', false, { meaning: 'require a bearer token with `read:metrics` for `GET /metrics`' }),
   /** Streaming export and export jobs (docs/export.md). */

@@ -8,6 +8,8 @@ import { mintToken } from '../auth/tokens.js';
 import { isDevelopmentMode, loadConfig, type Config } from '../config.js';
 import { openAdminDriver, openDrivers } from '../storage/open.js';
 import { GinPendingMerger } from '../storage/gin-merger.js';
+import { partitionUpkeep } from '../storage/partitions.js';
+import { PeriodicTask } from '../storage/periodic-task.js';
 import { SchemaGate } from '../storage/schema-gate.js';
 import { createQueryMonitor } from '../storage/observe.js';
 import { loadDemoDataIfEmpty } from '../seed/demo.js';
@@ -21,6 +23,8 @@ import { collectDriverGauges } from '../metrics/index.js';
 import { parseFlags, UsageError } from './args.js';
 
 const SHUTDOWN_GRACE_MS = 25_000;
+/** Partition upkeep (days ahead, retention): the day boundary is what matters, an hour is ample. */
+const UPKEEP_INTERVAL_MS = 3_600_000;
 
 /**
  * Development mode reads like a tool: one coloured line per event (pino-pretty,
@@ -96,15 +100,21 @@ export async function serveOne(config: Config = loadConfig()): Promise<void> {
   // data; tracelens maintain merges there).
   const mergeDb = config.ginMergeIntervalMs > 0 && config.databaseUrl !== null ? await openAdminDriver(config, 0) : null;
   const merger = mergeDb ? new GinPendingMerger(mergeDb, config.ginMergeIntervalMs, app.log) : null;
+  // Partitions ahead and retention, at start and every hour, on both engines
+  // (the embedded engine's one connection: an hourly pass is short).
+  const upkeepDb = config.databaseUrl === null ? driver : await openAdminDriver(config, 0);
+  const upkeep = new PeriodicTask(UPKEEP_INTERVAL_MS, () => partitionUpkeep(upkeepDb, config.retentionDays), 'partition upkeep failed; retrying every hour', app.log);
   // The slow-query log starts once start-up work is done: the demo load's
   // multi-row inserts are slow by design, and warning about them told a new
   // user that something was wrong when nothing was.
   // The first merge (a start-up or demo load's long lists) is start-up work too.
   void startup
     .then(() => merger?.mergeOnce().catch(() => undefined))
+    .then(() => partitionUpkeep(upkeepDb, config.retentionDays).catch((err: Error) => app.log.warn({ err: err.message }, 'partition upkeep failed; retrying every hour')))
     .then(() => {
       monitor.useLogger(app.log);
       merger?.start();
+      upkeep.start();
     });
   // The embedded engine cannot be "down": wait, so the printed curl finds data.
   if (config.databaseUrl === null) await startup;
@@ -146,6 +156,8 @@ export async function serveOne(config: Config = loadConfig()): Promise<void> {
     app.log.info('http server closed: in-flight requests finished');
     await merger?.stop();
     await mergeDb?.close();
+    await upkeep.stop();
+    if (upkeepDb !== driver) await upkeepDb.close();
     if (reader !== driver) await reader.close();
     await driver.close();
     app.log.info('database pool closed');

@@ -10,16 +10,22 @@ export interface IndexRow {
   table_name: string;
   valid: boolean;
   ready: boolean;
+  /** The table is partitioned: its indexes cannot be built CONCURRENTLY in one statement. */
+  partitioned: boolean;
+  /** The partitioned index a partition's index belongs to; its own name otherwise. */
+  root: string;
 }
 
-/** Indexes of the tables the migrations create, as the catalog sees them. */
+/** Indexes of the tables the migrations create (and of their partitions, named by the table), as the catalog sees them. */
 export async function catalogIndexes(db: DoctorDb, tables: readonly string[]): Promise<IndexRow[]> {
   const res = await db.query<IndexRow>(
-    `SELECT ci.relname AS name, ct.relname AS table_name, i.indisvalid AS valid, i.indisready AS ready
+    `SELECT ci.relname AS name, rt.relname AS table_name, i.indisvalid AS valid, i.indisready AS ready, rt.relkind = 'p' AS partitioned,
+            ri.relname AS root
        FROM pg_index i
        JOIN pg_class ci ON ci.oid = i.indexrelid
-       JOIN pg_class ct ON ct.oid = i.indrelid
-      WHERE ct.relname = ANY($1::text[]) AND pg_table_is_visible(ct.oid)
+       JOIN pg_class ri ON ri.oid = coalesce(pg_partition_root(i.indexrelid), i.indexrelid)
+       JOIN pg_class rt ON rt.oid = coalesce(pg_partition_root(i.indrelid), i.indrelid)
+      WHERE rt.relname = ANY($1::text[]) AND pg_table_is_visible(rt.oid)
       ORDER BY ci.relname`,
     [tables],
     ADMIN,
@@ -27,45 +33,52 @@ export async function catalogIndexes(db: DoctorDb, tables: readonly string[]): P
   return res.rows;
 }
 
+/** Names PostgreSQL gives the transient copies of REINDEX CONCURRENTLY (…_ccnew, …_ccold, with a number when taken). */
+export const TRANSIENT_INDEX = /_cc(new|old)\d*$/;
+
 export const indexValidity: CheckFamily = {
   id: 'indexes',
   async run({ db }) {
     const expected = expectedIndexes();
     const tables = [...new Set(expected.map((e) => e.table))];
-    const actual = new Map((await catalogIndexes(db, tables)).map((r) => [r.name, r]));
+    const catalog = await catalogIndexes(db, tables);
+    const actual = new Map(catalog.map((r) => [r.name, r]));
+    const partitioned = new Set(catalog.filter((r) => r.partitioned).map((r) => r.table_name));
     const results: CheckResult[] = [];
-    for (const e of expected) {
-      const found = actual.get(e.name);
-      if (!found) {
-        results.push({
-          check: 'indexes',
-          subject: e.name,
-          status: 'fail',
-          message: `index ${e.name} on ${e.table} is missing (created by migration ${e.migration})`,
-          fix: e.createSql,
-        });
-      } else if (!found.valid || !found.ready) {
-        results.push({
-          check: 'indexes',
-          subject: e.name,
-          status: 'fail',
-          message: `index ${e.name} on ${e.table} is invalid: writes maintain it, but no query can use it`,
-          fix: `REINDEX INDEX CONCURRENTLY ${quoteIdent(e.name)};  -- or: tracelens maintain`,
-        });
-      }
-    }
-    // Invalid indexes outside the schema: usually the *_ccnew / *_ccold leftovers
-    // of an interrupted REINDEX CONCURRENTLY. They cost every insert and serve nothing.
     const known = new Set(expected.map((e) => e.name));
-    for (const r of actual.values()) {
-      if (known.has(r.name) || (r.valid && r.ready)) continue;
+    for (const e of expected) {
+      if (actual.has(e.name)) continue;
       results.push({
         check: 'indexes',
-        subject: r.name,
-        status: 'warn',
-        message: `invalid index ${r.name} on ${r.table_name} is not part of the schema (a leftover of an interrupted concurrent build?)`,
-        fix: `DROP INDEX CONCURRENTLY ${quoteIdent(r.name)};`,
+        subject: e.name,
+        status: 'fail',
+        message: `index ${e.name} on ${e.table} is missing (created by migration ${e.migration})`,
+        // PostgreSQL builds an index of a partitioned table in one statement only without CONCURRENTLY (writes wait for the build).
+        fix: partitioned.has(e.table) ? e.createSql.replace(/^CREATE (UNIQUE )?INDEX CONCURRENTLY /, 'CREATE $1INDEX ') : e.createSql,
       });
+    }
+    for (const r of catalog) {
+      if (r.valid && r.ready) continue;
+      // A schema index, or a partition's part of one: rebuilt in place. Anything
+      // else (usually the *_ccnew / *_ccold leftovers of an interrupted REINDEX
+      // CONCURRENTLY) costs every insert and serves nothing.
+      if (known.has(r.root) && !TRANSIENT_INDEX.test(r.name)) {
+        results.push({
+          check: 'indexes',
+          subject: r.name,
+          status: 'fail',
+          message: `index ${r.name} on ${r.table_name} is invalid: writes maintain it, but no query can use it`,
+          fix: `REINDEX INDEX CONCURRENTLY ${quoteIdent(r.name)};  -- or: tracelens maintain`,
+        });
+      } else {
+        results.push({
+          check: 'indexes',
+          subject: r.name,
+          status: 'warn',
+          message: `invalid index ${r.name} on ${r.table_name} is not part of the schema (a leftover of an interrupted concurrent build?)`,
+          fix: `DROP INDEX CONCURRENTLY ${quoteIdent(r.name)};`,
+        });
+      }
     }
     if (!results.some((r) => r.status === 'fail')) {
       results.unshift({

@@ -8,7 +8,7 @@
 // CONCURRENTLY, DROP INDEX CONCURRENTLY and VACUUM refuse to run inside one.
 import { TABLE } from '../query/fields.js';
 import { ADMIN, quoteIdent, type DoctorDb } from './check.js';
-import { catalogIndexes } from './index-validity.js';
+import { catalogIndexes, TRANSIENT_INDEX } from './index-validity.js';
 
 export interface MaintenanceStep {
   sql: string;
@@ -16,8 +16,6 @@ export interface MaintenanceStep {
   ms: number;
 }
 
-/** Names PostgreSQL gives the transient copies of REINDEX CONCURRENTLY (…_ccnew, …_ccold, with a number when taken). */
-const TRANSIENT = /_cc(new|old)\d*$/;
 
 export async function runMaintenance(db: DoctorDb, onStep?: (step: MaintenanceStep) => void): Promise<MaintenanceStep[]> {
   const steps: MaintenanceStep[] = [];
@@ -30,10 +28,10 @@ export async function runMaintenance(db: DoctorDb, onStep?: (step: MaintenanceSt
   };
   const invalid = (await catalogIndexes(db, [TABLE])).filter((i) => !i.valid || !i.ready);
   // Leftovers first: PostgreSQL's recovery advice for an invalid *_ccnew is to drop it, then rebuild.
-  for (const i of invalid.filter((x) => TRANSIENT.test(x.name))) {
+  for (const i of invalid.filter((x) => TRANSIENT_INDEX.test(x.name))) {
     await run(`DROP INDEX CONCURRENTLY IF EXISTS ${quoteIdent(i.name)}`, 'leftover of an interrupted concurrent rebuild');
   }
-  for (const i of invalid.filter((x) => !TRANSIENT.test(x.name))) {
+  for (const i of invalid.filter((x) => !TRANSIENT_INDEX.test(x.name))) {
     await run(`REINDEX INDEX CONCURRENTLY ${quoteIdent(i.name)}`, 'invalid index: maintained on every write, used by no query');
   }
   await run(`VACUUM (ANALYZE) ${TABLE}`, 'reclaim dead rows, merge GIN pending lists, refresh planner statistics');

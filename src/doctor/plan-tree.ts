@@ -7,6 +7,8 @@ export interface PlanNode {
   'Index Name'?: string;
   /** PostgreSQL 18+: the planner had to use a path that a setting disabled. */
   Disabled?: boolean;
+  /** Partitions that run-time pruning removed from an Append. */
+  'Subplans Removed'?: number;
   Plans?: PlanNode[];
 }
 
@@ -38,12 +40,15 @@ export function scanNodes(root: PlanNode): ScanNode[] {
   return out;
 }
 
-/** "Limit > Sort > Bitmap Heap Scan on llm_traces > Bitmap Index Scan using llm_traces_search_tsv_idx", one line per branch. */
-export function describePlan(root: PlanNode): string[] {
+/**
+ * "Limit > Sort > Bitmap Heap Scan on llm_traces > Bitmap Index Scan using llm_traces_search_tsv_idx", one line per branch.
+ * indexName maps a partition's index to the schema index it belongs to (the relation keeps the partition's name).
+ */
+export function describePlan(root: PlanNode, indexName: (leaf: string) => string = (n) => n): string[] {
   const lines: string[] = [];
   const label = (n: PlanNode) =>
     n['Node Type'] +
-    (n['Index Name'] ? ` using ${n['Index Name']}` : '') +
+    (n['Index Name'] ? ` using ${indexName(n['Index Name'])}` : '') +
     (n['Relation Name'] ? ` on ${n['Relation Name']}` : '') +
     (n.Disabled ? ' (a disabled path: nothing else was possible)' : '');
   const walk = (n: PlanNode, depth: number) => {

@@ -21,6 +21,7 @@ import { ROLE_PERMISSIONS, type Principal } from '../auth/principal.js';
 import { buildFencedPageSql, buildPageSql, buildWindowPageSql, resolveBounds } from '../traces/page-sql.js';
 import { ADMIN, type CheckFamily, type CheckResult, type DoctorContext } from './check.js';
 import { expectedIndexes } from './expected-indexes.js';
+import { partitionRoots, rootName, type RootNames } from './partition-names.js';
 import { describePlan, rootPlan, scanNodes } from './plan-tree.js';
 import type { QueryShape } from './query-shape.js';
 
@@ -51,20 +52,26 @@ function tenant(projects: readonly string[] | null): Principal {
   };
 }
 
+/** The SQL a search body compiles to for a tenant of these projects (null: an admin), exactly as a request's. */
+export function searchSql(body: QueryShape['body'], projects: readonly string[] | null, now: number) {
+  const req = searchRequestFromBody(body, tenant(projects));
+  // A time-ordered page falls back to every match behind a fence when the
+  // newest window comes up short (src/traces/search-service.ts): that
+  // statement is the one whose index the checks are about.
+  const bounds = resolveBounds(req, now);
+  return { req, ...(buildWindowPageSql(req, bounds, null) === null ? buildPageSql(req, bounds, null) : buildFencedPageSql(req, bounds, null)) };
+}
+
 const matches = (expect: string | RegExp, index: string) => (typeof expect === 'string' ? index === expect : expect.test(index));
 
-async function checkShape(ctx: DoctorContext, shape: QueryShape, defaultProjects: readonly string[], methods: Map<string, string>): Promise<CheckResult> {
+async function checkShape(ctx: DoctorContext, shape: QueryShape, defaultProjects: readonly string[], methods: Map<string, string>, roots: RootNames): Promise<CheckResult> {
   const base = { check: 'query-plans', subject: shape.name };
   let sql: string;
   let params: readonly unknown[];
   let fullText: boolean;
   try {
-    const req = searchRequestFromBody(shape.body, tenant(shape.projects === undefined ? defaultProjects : shape.projects));
-    // A time-ordered page falls back to every match behind a fence when the
-    // newest window comes up short (src/traces/search-service.ts): that
-    // statement is the one whose index the check is about.
-    const bounds = resolveBounds(req, ctx.now);
-    ({ sql, params } = buildWindowPageSql(req, bounds, null) === null ? buildPageSql(req, bounds, null) : buildFencedPageSql(req, bounds, null));
+    let req;
+    ({ req, sql, params } = searchSql(shape.body, shape.projects === undefined ? defaultProjects : shape.projects, ctx.now));
     fullText = requiresFullText(req.filter);
   } catch (err) {
     return { ...base, status: 'fail', message: `shape '${shape.name}' is not a valid search body: ${(err as Error).message}` };
@@ -74,8 +81,9 @@ async function checkShape(ctx: DoctorContext, shape: QueryShape, defaultProjects
     return (await tx.query<Record<string, unknown>>(`EXPLAIN (FORMAT JSON) ${sql}`, params, ADMIN)).rows;
   });
   const plan = rootPlan(rows);
-  const details = describePlan(plan);
-  const scans = scanNodes(plan);
+  const details = describePlan(plan, (leaf) => rootName(roots, leaf));
+  // A partition's scan is a scan of the table; its index is the schema's index.
+  const scans = scanNodes(plan).map((n) => ({ ...n, relation: n.relation && rootName(roots, n.relation), index: n.index && rootName(roots, n.index) }));
   const used = [...new Set(scans.map((s) => s.index).filter((i): i is string => i !== null && methods.has(i)))];
   const data = { indexes: used, fullText, sql };
 
@@ -133,8 +141,9 @@ export const queryPlans: CheckFamily = {
       ADMIN,
     );
     const methods = new Map(am.rows.map((r) => [r.name, r.method]));
+    const roots = await partitionRoots(ctx.db);
     const results: CheckResult[] = [];
-    for (const shape of ctx.shapes) results.push(await checkShape(ctx, shape, projects, methods));
+    for (const shape of ctx.shapes) results.push(await checkShape(ctx, shape, projects, methods, roots));
     return results;
   },
 };

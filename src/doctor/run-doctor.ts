@@ -6,6 +6,7 @@ import { benchmarkShapes } from './benchmark-shapes.js';
 import { cacheHitRatio } from './cache-hit-ratio.js';
 import { ADMIN, type CheckFamily, type CheckResult, type CheckStatus, type DoctorDb } from './check.js';
 import { indexValidity } from './index-validity.js';
+import { partitionPruning } from './partition-pruning.js';
 import { queryPlans } from './query-plans.js';
 import type { QueryShape } from './query-shape.js';
 import { searchVectors } from './search-vectors.js';
@@ -18,6 +19,7 @@ import { unusedIndexes } from './unused-indexes.js';
 export const CHECK_FAMILIES: readonly CheckFamily[] = [
   indexValidity,
   queryPlans,
+  partitionPruning,
   tableHealth,
   steadyIngest,
   searchVectors,

@@ -1,6 +1,7 @@
 // Table and index sizes: what the data costs on disk, and where it grows.
 import { TABLE } from '../query/fields.js';
 import { ADMIN, type CheckFamily } from './check.js';
+import { LEAF_INDEXES, LEAF_TABLES } from './partition-names.js';
 import { formatBytes } from './format-bytes.js';
 
 interface SizeRow {
@@ -16,20 +17,19 @@ export const sizes: CheckFamily = {
   async run({ db }) {
     const t = (
       await db.query<SizeRow>(
-        `SELECT pg_total_relation_size(c.oid)::bigint AS total,
-                pg_relation_size(c.oid)::bigint AS heap,
-                coalesce(pg_total_relation_size(nullif(c.reltoastrelid, 0)), 0)::bigint AS toast,
-                pg_indexes_size(c.oid)::bigint AS indexes,
-                greatest(c.reltuples, 0)::bigint AS rows
-           FROM pg_class c WHERE c.oid = $1::regclass`,
+        // Summed over the partitions (a partitioned table has no storage of its own).
+        `SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0)::bigint AS total,
+                coalesce(sum(pg_relation_size(c.oid)), 0)::bigint AS heap,
+                coalesce(sum(coalesce(pg_total_relation_size(nullif(c.reltoastrelid, 0)), 0)), 0)::bigint AS toast,
+                coalesce(sum(pg_indexes_size(c.oid)), 0)::bigint AS indexes,
+                coalesce(sum(greatest(c.reltuples, 0)), 0)::bigint AS rows
+           FROM pg_class c WHERE c.oid IN (${LEAF_TABLES})`,
         [TABLE],
         ADMIN,
       )
     ).rows[0]!;
     const idx = await db.query<{ name: string; bytes: number }>(
-      `SELECT c.relname AS name, pg_relation_size(c.oid)::bigint AS bytes
-         FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
-        WHERE i.indrelid = $1::regclass ORDER BY bytes DESC, name`,
+      `SELECT l.name, sum(pg_relation_size(l.oid))::bigint AS bytes FROM (${LEAF_INDEXES}) l GROUP BY l.name ORDER BY bytes DESC, name`,
       [TABLE],
       ADMIN,
     );

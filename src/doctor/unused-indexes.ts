@@ -6,6 +6,7 @@ import { TABLE } from '../query/fields.js';
 import { ADMIN, quoteIdent, type CheckFamily } from './check.js';
 import { expectedIndexes } from './expected-indexes.js';
 import { formatBytes } from './format-bytes.js';
+import { LEAF_INDEXES, LEAF_TABLES } from './partition-names.js';
 
 /** Below this many scans of the table there is too little history to call an index unused. */
 export const MIN_SCANS_FOR_VERDICT = 1000;
@@ -15,24 +16,27 @@ interface UsageRow {
   scans: number;
   bytes: number;
   is_constraint: boolean;
+  partitioned: boolean;
 }
 
 export const unusedIndexes: CheckFamily = {
   id: 'unused-indexes',
   async run({ db }) {
     const usage = await db.query<UsageRow>(
-      `SELECT s.indexrelname AS name, s.idx_scan::bigint AS scans, pg_relation_size(s.indexrelid)::bigint AS bytes,
-              (i.indisunique OR i.indisprimary) AS is_constraint
-         FROM pg_stat_user_indexes s JOIN pg_index i ON i.indexrelid = s.indexrelid
-        WHERE s.relid = $1::regclass ORDER BY s.idx_scan, bytes DESC`,
+      // Per schema index: the sum over the partitions' indexes.
+      `SELECT l.name, sum(coalesce(s.idx_scan, 0))::bigint AS scans, sum(pg_relation_size(l.oid))::bigint AS bytes,
+              bool_or(l.is_constraint) AS is_constraint, bool_or(l.name <> l.leaf) AS partitioned
+         FROM (${LEAF_INDEXES}) l LEFT JOIN pg_stat_user_indexes s ON s.indexrelid = l.oid
+        GROUP BY l.name ORDER BY scans, bytes DESC`,
       [TABLE],
       ADMIN,
     );
     const history = (
       await db.query<{ scans: number; since: string | null }>(
-        `SELECT (coalesce(t.seq_scan, 0) + coalesce(t.idx_scan, 0))::bigint AS scans,
+        // The busiest partition's scans: one query reads many partitions, and a sum would count it for each.
+        `SELECT coalesce(max(coalesce(t.seq_scan, 0) + coalesce(t.idx_scan, 0)), 0)::bigint AS scans,
                 (SELECT stats_reset::text FROM pg_stat_database WHERE datname = current_database()) AS since
-           FROM pg_stat_user_tables t WHERE t.relid = $1::regclass`,
+           FROM pg_stat_user_tables t WHERE t.relid IN (${LEAF_TABLES})`,
         [TABLE],
         ADMIN,
       )
@@ -75,7 +79,8 @@ export const unusedIndexes: CheckFamily = {
         status: 'warn',
         message: `${droppable.length} indexes outside the schema unused ${since}, ${formatBytes(droppable.reduce((a, r) => a + Number(r.bytes), 0))} in all`,
         details,
-        fix: droppable.map((r) => `DROP INDEX CONCURRENTLY ${quoteIdent(r.name)};`).join('\n'),
+        // A partitioned index is dropped in one statement only without CONCURRENTLY (a brief exclusive lock).
+        fix: droppable.map((r) => `DROP INDEX ${r.partitioned ? '' : 'CONCURRENTLY '}${quoteIdent(r.name)};`).join('\n'),
         data,
       },
     ];

@@ -2,6 +2,7 @@
 // the embedded engine (which has no COPY FROM STDIN over this driver), then
 // VACUUM (ANALYZE) so the planner sees the new data, and the GIN pending lists are merged, at once.
 import type { Driver } from '../storage/driver.js';
+import { ensurePartitions } from '../storage/partitions.js';
 import { PostgresDriver } from '../storage/postgres.js';
 import { copySpanRecords } from '../storage/span-copy.js';
 import type { SpanRecord } from '../storage/span-record.js';
@@ -25,6 +26,8 @@ export interface SeedResult {
   method: 'copy' | 'insert';
   ms: number;
 }
+
+const DAY_MS = 86_400_000;
 
 export class SeedConflictError extends Error {}
 
@@ -58,6 +61,9 @@ export async function seedDatabase(driver: Driver, opts: SeedRunOptions, onProgr
   let done = 0;
   let inserted = 0;
   const useCopy = driver instanceof PostgresDriver && !opts.insert;
+  // The day partitions of the whole range first: spans go to partitions the
+  // planner can prune, not to the default partition.
+  await ensurePartitions(driver, new Date(opts.end.getTime() - (opts.days + 1) * DAY_MS), new Date(opts.end.getTime() + DAY_MS));
   if (driver instanceof PostgresDriver && useCopy) {
     try {
       // Several COPY streams pull batches from the one generator: most of the

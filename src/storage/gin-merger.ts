@@ -13,16 +13,30 @@
 // about a second of ingest, off the request path, independent of autovacuum,
 // for every GIN index of the table whichever migration created it.
 import type { Driver } from './driver.js';
+import { PARTITION_BOUNDS } from './partitions.js';
+import { PeriodicTask, type TaskLog } from './periodic-task.js';
 
 // Arbitrary constant: one merger at a time across all instances of the service.
 const MERGE_LOCK_KEY = 727_364_517;
 
-/** gin_clean_pending_list returns the pending pages it merged. */
+/**
+ * gin_clean_pending_list returns the pending pages it merged; summed per index
+ * of llm_traces (a partitioned index: its partitions' indexes). Partitions
+ * that end more than two days ago take no ingest, so they are skipped, as a
+ * vacuum has merged them; the default partition and a wide one from an
+ * upgrade stay in.
+ */
 const MERGE_SQL = `
-  SELECT c.relname AS name, gin_clean_pending_list(c.oid)::int AS pages
-    FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am a ON a.oid = c.relam
-   WHERE i.indrelid = to_regclass('llm_traces') AND a.amname = 'gin'
-   ORDER BY c.relname`;
+  SELECT root.relname AS name, sum(gin_clean_pending_list(c.oid))::int AS pages
+    FROM pg_partition_tree($1::regclass) t
+    JOIN pg_class p ON p.oid = t.relid
+    LEFT JOIN (${PARTITION_BOUNDS}) b ON b.name = p.relname
+    JOIN pg_index i ON i.indrelid = t.relid
+    JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am a ON a.oid = c.relam
+    JOIN pg_class root ON root.oid = coalesce(pg_partition_root(c.oid), c.oid)
+   WHERE t.isleaf AND a.amname = 'gin' AND (b.name IS NULL OR b.is_default OR b.hi > now() - interval '2 days')
+   GROUP BY root.relname
+   ORDER BY root.relname`;
 
 export interface MergeResult {
   /** False when another instance held the merge lock. */
@@ -31,50 +45,32 @@ export interface MergeResult {
   pages: Record<string, number>;
 }
 
-export interface MergerLog {
-  warn(obj: object, msg: string): void;
-}
-
 export class GinPendingMerger {
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<unknown> | null = null;
-  private failures = 0;
+  private readonly task: PeriodicTask;
 
   constructor(
     private readonly db: Driver,
-    private readonly intervalMs: number,
-    private readonly log?: MergerLog,
-  ) {}
+    intervalMs: number,
+    log?: TaskLog,
+  ) {
+    this.task = new PeriodicTask(intervalMs, () => this.mergeOnce(), 'GIN pending-list merge failed; retrying every interval', log);
+  }
 
   /** One pass over every GIN index of llm_traces (none yet: nothing to do). */
   async mergeOnce(): Promise<MergeResult> {
     return this.db.transaction(async (tx) => {
       const lock = await tx.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS ok', [MERGE_LOCK_KEY], { kind: 'admin' });
       if (!lock.rows[0]?.ok) return { ran: false, pages: {} };
-      const res = await tx.query<{ name: string; pages: number }>(MERGE_SQL, [], { kind: 'admin' });
+      const res = await tx.query<{ name: string; pages: number }>(MERGE_SQL, ['llm_traces'], { kind: 'admin' });
       return { ran: true, pages: Object.fromEntries(res.rows.map((r) => [r.name, r.pages])) };
     });
   }
 
   start(): void {
-    if (this.intervalMs <= 0 || this.timer) return;
-    this.timer = setInterval(() => {
-      // A pass still running (a large list after a bulk load) is not stacked on.
-      if (this.running) return;
-      this.running = this.mergeOnce()
-        .then(() => (this.failures = 0))
-        .catch((err: Error) => {
-          // The database may be down or still migrating: the API reports that; log once per outage.
-          if (this.failures++ === 0) this.log?.warn({ err: err.message }, 'GIN pending-list merge failed; retrying every interval');
-        })
-        .finally(() => (this.running = null));
-    }, this.intervalMs);
-    this.timer.unref();
+    this.task.start();
   }
 
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    await this.running;
+  stop(): Promise<void> {
+    return this.task.stop();
   }
 }

@@ -13,20 +13,32 @@ export interface MigrateResult {
 }
 
 export async function migrate(driver: Driver, migrations: readonly Migration[] = MIGRATIONS): Promise<MigrateResult> {
-  return driver.transaction(async (tx) => {
-    await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY], { kind: 'migrate' });
-    await tx.exec(
-      `CREATE TABLE IF NOT EXISTS tracelens_migrations (id text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`,
-    );
-    const done = await tx.query<{ id: string }>('SELECT id FROM tracelens_migrations', [], { kind: 'migrate' });
-    const have = new Set(done.rows.map((r) => r.id));
-    const applied: string[] = [];
-    for (const m of migrations) {
-      if (have.has(m.id)) continue;
-      await tx.exec(m.sql);
-      await tx.query('INSERT INTO tracelens_migrations (id) VALUES ($1)', [m.id], { kind: 'migrate' });
-      applied.push(m.id);
-    }
-    return { applied, alreadyApplied: [...have].sort() };
-  });
+  const applied: string[] = [];
+  let alreadyApplied: string[] | null = null;
+  const prepared = new Set<string>();
+  // One transaction for every pending migration, except that one with online
+  // prepare steps ends the transaction before it: the steps run outside any
+  // transaction, then the next transaction starts with that migration.
+  for (;;) {
+    const pause = await driver.transaction(async (tx) => {
+      await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY], { kind: 'migrate' });
+      await tx.exec(
+        `CREATE TABLE IF NOT EXISTS tracelens_migrations (id text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`,
+      );
+      const done = await tx.query<{ id: string }>('SELECT id FROM tracelens_migrations', [], { kind: 'migrate' });
+      const have = new Set(done.rows.map((r) => r.id));
+      alreadyApplied ??= [...have].sort();
+      for (const m of migrations) {
+        if (have.has(m.id)) continue;
+        if (m.prepare && !prepared.has(m.id)) return m;
+        await tx.exec(m.sql);
+        await tx.query('INSERT INTO tracelens_migrations (id) VALUES ($1)', [m.id], { kind: 'migrate' });
+        applied.push(m.id);
+      }
+      return null;
+    });
+    if (pause === null) return { applied, alreadyApplied: alreadyApplied ?? [] };
+    for (const sql of pause.prepare ?? []) await driver.exec(sql);
+    prepared.add(pause.id);
+  }
 }

@@ -1,7 +1,10 @@
 // Writes spans with one INSERT ... SELECT FROM unnest(...) per batch: one
 // statement (so one implicit transaction), 25 parameters whatever the batch
 // size, and ON CONFLICT DO NOTHING on the identity index so a re-sent span is
-// stored once. Works the same on PostgreSQL and on the embedded engine.
+// stored once. The identity includes ts, the partition key (a unique index of
+// a partitioned table must): a re-sent span carries the same start time
+// (docs/ingest.md, "Span identity"). Works the same on PostgreSQL and on the
+// embedded engine.
 import type { FieldDef, FieldType } from '../query/fields.js';
 import type { Queryable } from './driver.js';
 import { WRITE_FIELDS, type SpanRecord } from './span-record.js';
@@ -26,7 +29,7 @@ const INSERT_SQL =
   `SELECT ${WRITE_FIELDS.map(selectExpr).join(', ')} ` +
   `FROM unnest(${WRITE_FIELDS.map((f, i) => `$${i + 1}::${ARRAY_TYPE[f.type]}`).join(', ')}) ` +
   `AS u(${WRITE_FIELDS.map((f) => f.column).join(', ')}) ` +
-  `ON CONFLICT (project_id, trace_id, span_id) DO NOTHING`;
+  `ON CONFLICT (project_id, trace_id, span_id, ts) DO NOTHING`;
 
 /** Column-wise parameter arrays for INSERT_SQL. */
 function columnParams(rows: readonly SpanRecord[]): unknown[][] {

@@ -19,7 +19,8 @@ describeEachBackend('schema stays distributable by project_id', (backend) => {
         WHERE x.indisunique AND n.nspname = current_schema() AND t.relname LIKE 'llm\\_traces%'
         GROUP BY i.relname`,
     );
-    expect(rows.map((r) => r.index)).toContain('llm_traces_identity_uq');
+    // The span identity (with ts, the partition key: migration 0009).
+    expect(rows.map((r) => r.index)).toContain('llm_traces_span_uq');
     const offending = rows.filter((r) => !r.columns.includes('project_id') && !r.columns.includes('id')).map((r) => r.index);
     expect(offending).toEqual([]);
   });

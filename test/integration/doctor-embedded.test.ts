@@ -8,6 +8,7 @@ import { MIGRATIONS } from '../../src/storage/migrations/index.js';
 import { seedDatabase } from '../../src/seed/seed-database.js';
 import { openBackend, type Backend } from '../helpers/backends.js';
 import { TEST_SHAPES } from '../helpers/doctor-shapes.js';
+import { leafIndex } from '../helpers/partitions.js';
 
 let backend: Backend;
 const of = (r: DoctorReport, check: string) => r.results.filter((x) => x.check === check);
@@ -54,16 +55,18 @@ describe('tracelens doctor [embedded]', () => {
   it('fails on a dropped index and an invalid one; maintain rebuilds the invalid one', async () => {
     const db = backend.driver;
     await db.query('DROP INDEX llm_traces_provider_model_ts_idx');
-    await db.query(`UPDATE pg_index SET indisvalid = false WHERE indexrelid = 'llm_traces_trace_id_idx'::regclass`);
+    // One partition's index (REINDEX CONCURRENTLY rebuilds partition by partition).
+    const leaf = await leafIndex(db, 'llm_traces_trace_id_idx');
+    await db.query(`UPDATE pg_index SET indisvalid = false WHERE indexrelid = '${leaf}'::regclass`);
     const r = await runDoctor(db, { shapes: TEST_SHAPES });
     expect(r.ok).toBe(false);
     expect(of(r, 'indexes').map((x) => [x.subject, x.status])).toEqual([
       ['llm_traces_provider_model_ts_idx', 'fail'],
-      ['llm_traces_trace_id_idx', 'fail'],
+      [leaf, 'fail'],
     ]);
 
     const steps = await runMaintenance(db);
-    expect(steps.map((s) => s.sql)).toEqual(['REINDEX INDEX CONCURRENTLY llm_traces_trace_id_idx', 'VACUUM (ANALYZE) llm_traces']);
+    expect(steps.map((s) => s.sql)).toEqual([`REINDEX INDEX CONCURRENTLY ${leaf}`, 'VACUUM (ANALYZE) llm_traces']);
     const after = await runDoctor(db, { shapes: TEST_SHAPES });
     // maintain repairs, it never creates: the dropped index is still reported.
     expect(of(after, 'indexes').map((x) => [x.subject, x.status])).toEqual([['llm_traces_provider_model_ts_idx', 'fail']]);

@@ -10,6 +10,7 @@ import { MIN_SCANS_FOR_VERDICT } from '../../src/doctor/unused-indexes.js';
 import { seedDatabase } from '../../src/seed/seed-database.js';
 import { openBackend, type Backend } from '../helpers/backends.js';
 import { runCli } from '../helpers/cli.js';
+import { leafIndex, partitionOf } from '../helpers/partitions.js';
 import { insertSpans, span } from '../helpers/spans.js';
 import { TEST_SHAPES } from '../helpers/doctor-shapes.js';
 
@@ -66,7 +67,8 @@ describe('tracelens doctor [postgres]', () => {
     expect(r.ok).toBe(false);
     const missing = of(r, 'indexes').filter((x) => x.status === 'fail');
     expect(missing.map((x) => x.subject)).toEqual(['llm_traces_search_tsv_idx']);
-    expect(missing[0]!.fix).toBe('CREATE INDEX CONCURRENTLY IF NOT EXISTS llm_traces_search_tsv_idx ON llm_traces USING gin (search_tsv);');
+    // A partitioned table's index is built in one statement without CONCURRENTLY.
+    expect(missing[0]!.fix).toBe('CREATE INDEX IF NOT EXISTS llm_traces_search_tsv_idx ON llm_traces USING gin (search_tsv);');
     // Without its index the full-text shape cannot show a GIN index over search_tsv.
     expect(shape(r, 'content search').status).toBe('warn');
 
@@ -126,38 +128,44 @@ describe('tracelens doctor [postgres]', () => {
       const failing = await doctorCli([]);
       expect(failing.code).toBe(1);
       expect(failing.stdout).toMatch(/FAIL {2}index llm_traces_trace_id_idx on llm_traces is missing/);
-      expect(failing.stdout).toContain('CREATE INDEX CONCURRENTLY IF NOT EXISTS llm_traces_trace_id_idx ON llm_traces (trace_id);');
+      expect(failing.stdout).toContain('CREATE INDEX IF NOT EXISTS llm_traces_trace_id_idx ON llm_traces (trace_id);');
     } finally {
       await db.query('CREATE INDEX IF NOT EXISTS llm_traces_trace_id_idx ON llm_traces (trace_id)');
     }
   });
 
   it('maintain REINDEXes an invalid index, drops a rebuild leftover and runs VACUUM (ANALYZE)', async () => {
-    await db.query(`UPDATE pg_index SET indisvalid = false WHERE indexrelid = 'llm_traces_ts_idx'::regclass`);
+    // On a partitioned table both happen to one partition's index (REINDEX CONCURRENTLY works partition by partition).
+    const partition = await partitionOf(db, new Date());
+    const tsLeaf = await leafIndex(db, 'llm_traces_ts_idx');
+    const leftover = `${partition}_project_ts_idx_ccnew`;
+    await db.query(`UPDATE pg_index SET indisvalid = false WHERE indexrelid = '${tsLeaf}'::regclass`);
     // What an interrupted REINDEX CONCURRENTLY leaves behind.
-    await db.query('CREATE INDEX llm_traces_project_ts_idx_ccnew ON llm_traces (project_id, ts)');
-    await db.query(`UPDATE pg_index SET indisvalid = false WHERE indexrelid = 'llm_traces_project_ts_idx_ccnew'::regclass`);
+    await db.query(`CREATE INDEX ${leftover} ON ${partition} (project_id, ts)`);
+    await db.query(`UPDATE pg_index SET indisvalid = false WHERE indexrelid = '${leftover}'::regclass`);
     const before = await runDoctor(db, { shapes: TEST_SHAPES });
     expect(before.ok).toBe(false);
     const idx = of(before, 'indexes');
-    expect(idx.find((x) => x.subject === 'llm_traces_ts_idx')).toMatchObject({ status: 'fail', fix: expect.stringMatching(/^REINDEX INDEX CONCURRENTLY llm_traces_ts_idx;/) });
-    expect(idx.find((x) => x.subject === 'llm_traces_project_ts_idx_ccnew')).toMatchObject({ status: 'warn', fix: 'DROP INDEX CONCURRENTLY llm_traces_project_ts_idx_ccnew;' });
+    expect(idx.find((x) => x.subject === tsLeaf)).toMatchObject({ status: 'fail', fix: expect.stringMatching(new RegExp(`^REINDEX INDEX CONCURRENTLY ${tsLeaf};`)) });
+    expect(idx.find((x) => x.subject === leftover)).toMatchObject({ status: 'warn', fix: `DROP INDEX CONCURRENTLY ${leftover};` });
 
     const run = runCli(['maintain'], { DATABASE_URL: backend.url!, JWT_SECRET: SECRET });
     expect(await run.exited).toBe(0);
     const lines = run.stdout().trim().split('\n');
     expect(lines.map((l) => l.replace(/;.*$/, ''))).toEqual([
-      'DROP INDEX CONCURRENTLY IF EXISTS llm_traces_project_ts_idx_ccnew',
-      'REINDEX INDEX CONCURRENTLY llm_traces_ts_idx',
+      expect.stringMatching(/^partitions: 0 created, 0 days moved out of the default partition, 0 dropped past RETENTION_DAYS=90$/),
+      `DROP INDEX CONCURRENTLY IF EXISTS ${leftover}`,
+      `REINDEX INDEX CONCURRENTLY ${tsLeaf}`,
       'VACUUM (ANALYZE) llm_traces',
       'exports: 0 jobs expired, 0 files deleted',
       'done: 3 statements',
     ]);
 
     const state = await db.query<{ valid: boolean; leftover: string | null; vacuumed: boolean }>(
-      `SELECT (SELECT indisvalid FROM pg_index WHERE indexrelid = 'llm_traces_ts_idx'::regclass) AS valid,
-              to_regclass('llm_traces_project_ts_idx_ccnew')::text AS leftover,
-              (SELECT last_vacuum IS NOT NULL AND last_analyze IS NOT NULL FROM pg_stat_user_tables WHERE relname = 'llm_traces') AS vacuumed`,
+      `SELECT (SELECT indisvalid FROM pg_index WHERE indexrelid = $1::regclass) AS valid,
+              to_regclass($2)::text AS leftover,
+              (SELECT last_vacuum IS NOT NULL AND last_analyze IS NOT NULL FROM pg_stat_user_tables WHERE relname = $3) AS vacuumed`,
+      [tsLeaf, leftover, partition],
     );
     expect(state.rows[0]).toEqual({ valid: true, leftover: null, vacuumed: true });
     expect((await runDoctor(db, { shapes: TEST_SHAPES })).ok).toBe(true);
@@ -203,12 +211,12 @@ describe('tracelens doctor [postgres]', () => {
     // to give the table a history, flushed to the shared statistics on commit.
     await db.transaction(async (tx) => {
       for (const s of ['enable_seqscan', 'enable_hashjoin', 'enable_mergejoin', 'enable_memoize']) await tx.query(`SET LOCAL ${s} = off`);
-      await tx.query(`SELECT count(*) FROM generate_series(1, ${MIN_SCANS_FOR_VERDICT + 100}) g JOIN llm_traces t ON t.id = g`);
+      await tx.query(`SELECT count(*) FROM generate_series(1, ${MIN_SCANS_FOR_VERDICT + 100}) g JOIN llm_traces t ON t.trace_id = g::text`);
       await tx.query('SELECT pg_stat_force_next_flush()');
     });
     const busy = of(await runDoctor(db, { shapes: TEST_SHAPES }), 'unused-indexes')[0]!;
     expect(busy.status).toBe('warn');
-    expect(busy.fix).toBe('DROP INDEX CONCURRENTLY llm_traces_doctor_extra_idx;');
+    expect(busy.fix).toBe('DROP INDEX llm_traces_doctor_extra_idx;');
     await db.query(busy.fix!);
   });
 

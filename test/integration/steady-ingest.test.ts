@@ -11,6 +11,7 @@ import { GinPendingMerger } from '../../src/storage/gin-merger.js';
 import { describeEachBackend, openBackend, type Backend } from '../helpers/backends.js';
 import { TEST_SHAPES } from '../helpers/doctor-shapes.js';
 import { insertSpans, span } from '../helpers/spans.js';
+import { leafIndex } from '../helpers/partitions.js';
 
 const GIN_INDEXES = `
   SELECT c.relname AS name, c.reloptions AS options
@@ -53,14 +54,16 @@ describeEachBackend('steady ingest: GIN indexes and their pending lists', (backe
       const res = await tx.query<{ 'QUERY PLAN': string }>(`EXPLAIN SELECT id FROM llm_traces WHERE error_message COLLATE "C" ILIKE $1`, ['%limit%']);
       return res.rows.map((r) => r['QUERY PLAN']).join('\n');
     });
-    expect(plan).toContain('llm_traces_error_message_trgm_idx');
+    // The index of the partition that holds these spans.
+    expect(plan).toContain(await leafIndex(db(), 'llm_traces_error_message_trgm_idx', span().ts));
     const hits = await db().query<{ n: number }>(`SELECT count(*)::int AS n FROM llm_traces WHERE error_message COLLATE "C" ILIKE $1`, ['%LIMIT reached%']);
     expect(hits.rows[0]!.n).toBe(5);
   });
 
   it('warns when a GIN index has fast update off, and its fix clears the warning', async () => {
     await db().query('CREATE INDEX llm_traces_steady_extra_idx ON llm_traces USING gin (output_tsv) WITH (fastupdate = off)');
-    await db().query('ALTER INDEX llm_traces_tags_idx SET (fastupdate = off)');
+    // Storage options belong to each partition's index.
+    await db().query(`ALTER INDEX ${await leafIndex(db(), 'llm_traces_tags_idx')} SET (fastupdate = off)`);
     const warn = await check('GIN fast update');
     expect(warn.status).toBe('warn');
     expect(warn.details).toEqual(['llm_traces_steady_extra_idx', 'llm_traces_tags_idx']);
@@ -103,16 +106,17 @@ describe('steady ingest: pending lists measured with pgstattuple [postgres]', ()
   it('warns about a list near its limit, which the merger (or the printed fix) empties', async () => {
     await db().query('CREATE EXTENSION IF NOT EXISTS pgstattuple');
     // A small limit for one index, so a few hundred rows (about 300 kB of trigrams) fill over half of it without overflowing.
-    await db().query('ALTER INDEX llm_traces_input_text_trgm_idx SET (gin_pending_list_limit = 512)');
+    const leaf = await leafIndex(db(), 'llm_traces_input_text_trgm_idx', span().ts);
+    await db().query(`ALTER INDEX ${leaf} SET (gin_pending_list_limit = 512)`);
     await insertSpans(db(), Array.from({ length: 300 }, (_, i) => span({ input_text: `pending words ${i} ${'alpha beta gamma delta epsilon '.repeat(4)}` })));
     const full = await pendingCheck();
     expect(full.status, JSON.stringify(full.details)).toBe('warn');
-    expect(full.fix).toContain(`gin_clean_pending_list('llm_traces_input_text_trgm_idx'::regclass)`);
+    expect(full.fix).toContain(`gin_clean_pending_list('${leaf}'::regclass)`);
     const merged = await new GinPendingMerger(db(), 0).mergeOnce();
     expect(merged.pages.llm_traces_input_text_trgm_idx).toBeGreaterThan(0);
     const clean = await pendingCheck();
     expect(clean.status).toBe('pass');
     expect((clean.data!.indexes as { pages: number }[]).every((i) => i.pages === 0)).toBe(true);
-    await db().query('ALTER INDEX llm_traces_input_text_trgm_idx RESET (gin_pending_list_limit)');
+    await db().query(`ALTER INDEX ${leaf} RESET (gin_pending_list_limit)`);
   });
 });

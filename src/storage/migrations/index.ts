@@ -6,10 +6,18 @@ import m0004 from './0004-export-jobs.js';
 import m0006 from './0006-steady-ingest.js';
 import m0007 from './0007-every-field-indexes.js';
 import m0008 from './0008-narrow-rollups.js';
+import m0009, { prepare as p0009 } from './0009-time-partitions.js';
 
 export interface Migration {
   readonly id: string;
   readonly sql: string;
+  /**
+   * Statements run before the migration's transaction, each on its own and
+   * outside any transaction (CONCURRENTLY, online validation), so the
+   * transaction that follows holds its locks only briefly. Each must be safe
+   * to run again, and the migration must still be correct without them.
+   */
+  readonly prepare?: readonly string[];
 }
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -20,4 +28,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { id: '0006-steady-ingest', sql: m0006 },
   { id: '0007-every-field-indexes', sql: m0007 },
   { id: '0008-narrow-rollups', sql: m0008 },
+  { id: '0009-time-partitions', sql: m0009, prepare: p0009 },
 ];

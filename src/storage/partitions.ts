@@ -1,0 +1,124 @@
+// Upkeep of the day partitions of llm_traces and retention (docs/operations.md,
+// "Partitions and retention"): partitions created ahead of ingest, spans that
+// landed in the default partition moved into their day's partition, whole
+// partitions dropped past RETENTION_DAYS, rollup buckets dropped past their own
+// longer horizons. The SQL work is in the functions of migration 0009; this
+// module decides the dates. Both engines, `tracelens maintain` and the server.
+import type { Driver, Queryable } from './driver.js';
+
+const DAY_MS = 86_400_000;
+/** Day partitions kept ready ahead of today (UTC), so ingest never waits for one. */
+export const PARTITION_AHEAD_DAYS = 7;
+
+/**
+ * How long rollup buckets are kept, in days, by grain, unless spans are kept
+ * longer (a bucket is never dropped while its spans remain: the rollups stay
+ * exact for every stored span). Minute buckets live as long as the spans:
+ * they are the rollup nearest to raw data in size (docs/operations.md).
+ * Applies to every rollup and histogram table of every family, found in the
+ * catalog by name (llm_rollup_*1m, llm_latency_*1h, ...).
+ */
+export const ROLLUP_RETENTION_DAYS: Readonly<Record<'1m' | '1h' | '1d', number>> = { '1m': 0, '1h': 210, '1d': 3 * 365 };
+
+/** The rollup tables (with their grain) in the catalog: plain names, safe to interpolate. */
+const ROLLUP_TABLES_SQL = `
+  SELECT c.relname AS name, substring(c.relname FROM '(1m|1h|1d)$') AS grain
+    FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'bucket'
+   WHERE c.relkind = 'r' AND pg_table_is_visible(c.oid) AND c.relname ~ '^llm_(rollup|latency)_[a-z0-9_]*(1m|1h|1d)$'
+   ORDER BY c.relname`;
+
+// Arbitrary constant: one upkeep at a time across every instance of the service.
+const UPKEEP_LOCK_KEY = 727_364_529;
+/** DDL on llm_traces waits for running queries; never queue the API behind a long export. */
+const LOCK_TIMEOUT = '5s';
+
+const ADMIN = { kind: 'admin' } as const;
+
+/**
+ * The partitions of $1 with their bounds (lo inclusive, hi exclusive;
+ * MINVALUE/MAXVALUE as -infinity/infinity; null for the default partition).
+ */
+export const PARTITION_BOUNDS = `
+  SELECT c.relname AS name, b = 'DEFAULT' AS is_default,
+         CASE WHEN b LIKE 'FOR VALUES FROM (MINVALUE)%' THEN '-infinity'::timestamptz
+              ELSE substring(b FROM 'FROM \\(''([^'']+)''\\)')::timestamptz END AS lo,
+         CASE WHEN b LIKE '% TO (MAXVALUE)' THEN 'infinity'::timestamptz
+              ELSE substring(b FROM 'TO \\(''([^'']+)''\\)')::timestamptz END AS hi
+    FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid, LATERAL pg_get_expr(c.relpartbound, c.oid) b
+   WHERE i.inhparent = $1::regclass`;
+
+
+/** Start of the UTC day of t. */
+export function utcDay(t: number): Date {
+  return new Date(Math.floor(t / DAY_MS) * DAY_MS);
+}
+
+/** The first instant that retention keeps: the start of the UTC day RETENTION_DAYS before today. */
+export function retentionCutoff(retentionDays: number, now: number): Date | null {
+  return retentionDays > 0 ? new Date(utcDay(now).getTime() - retentionDays * DAY_MS) : null;
+}
+
+/** Day partitions for [from, to); returns how many were created. */
+export async function ensurePartitions(db: Queryable, from: Date, to: Date): Promise<number> {
+  const res = await db.query<{ n: number }>('SELECT tracelens_ensure_partitions($1, $2) AS n', [from, to], ADMIN);
+  return Number(res.rows[0]?.n ?? 0);
+}
+
+export interface UpkeepResult {
+  /** False when another instance was doing it. */
+  ran: boolean;
+  created: number;
+  /** Days moved out of the default partition into partitions of their own. */
+  adopted: number;
+  dropped: string[];
+  /** Rollup rows past their horizon, per table. */
+  rollupRowsDeleted: Record<string, number>;
+}
+
+/**
+ * One pass: partitions ahead, the default partition's spans within the kept
+ * range moved to day partitions (the planner prunes those), then retention.
+ */
+export async function partitionUpkeep(db: Pick<Driver, 'transaction' | 'query'>, retentionDays: number, now = Date.now()): Promise<UpkeepResult> {
+  const cutoff = retentionCutoff(retentionDays, now);
+  const res = await db.transaction(async (tx) => {
+    const lock = await tx.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS ok', [UPKEEP_LOCK_KEY], ADMIN);
+    if (!lock.rows[0]?.ok) return { ran: false, created: 0, adopted: 0, dropped: [], rollupRowsDeleted: {} };
+    await tx.query(`SELECT set_config('lock_timeout', $1, true)`, [LOCK_TIMEOUT], ADMIN);
+    const today = utcDay(now).getTime();
+    const created = await ensurePartitions(tx, new Date(today - DAY_MS), new Date(today + (PARTITION_AHEAD_DAYS + 1) * DAY_MS));
+    // Far-future spans stay in the default partition until their day comes near.
+    const adopted = await tx.query<{ ok: boolean }>(
+      `SELECT tracelens_create_partition(tracelens_partition_name(d), d, d + interval '24 hours') AS ok
+         FROM (SELECT DISTINCT date_trunc('day', ts, 'UTC') AS d FROM llm_traces_default
+                WHERE ts >= coalesce($1::timestamptz, '-infinity') AND ts < $2) days`,
+      [cutoff, new Date(today + (PARTITION_AHEAD_DAYS + 1) * DAY_MS)],
+      ADMIN,
+    );
+    const dropped =
+      cutoff === null
+        ? []
+        : (await tx.query<{ name: string }>('SELECT tracelens_drop_partitions_before($1) AS name', [cutoff], ADMIN)).rows.map((r) => r.name);
+    const rollupRowsDeleted: Record<string, number> = {};
+    if (retentionDays > 0) {
+      const tables = await tx.query<{ name: string; grain: keyof typeof ROLLUP_RETENTION_DAYS }>(ROLLUP_TABLES_SQL, [], ADMIN);
+      for (const { name, grain } of tables.rows) {
+        const horizon = new Date(today - Math.max(ROLLUP_RETENTION_DAYS[grain], retentionDays) * DAY_MS);
+        // Never past the oldest span still stored (one the retention could not
+        // drop yet, in a wide partition from an upgrade): its buckets stay exact.
+        rollupRowsDeleted[name] = (
+          await tx.query(`DELETE FROM ${name} WHERE bucket < least($1::timestamptz, (SELECT date_trunc('day', min(ts), 'UTC') FROM llm_traces))`, [horizon], ADMIN)
+        ).rowCount;
+      }
+    }
+    return { ran: true, created: created + adopted.rows.filter((r) => r.ok).length, adopted: adopted.rows.length, dropped, rollupRowsDeleted };
+  });
+  // The parent's own statistics (join and grouping estimates over all
+  // partitions), missing right after the upgrade migration: gathered here,
+  // after the DDL's transaction, under a lock that blocks neither reads nor writes.
+  if (res.ran) {
+    const stats = await db.query<{ ok: boolean }>(`SELECT EXISTS (SELECT 1 FROM pg_stats WHERE tablename = 'llm_traces' AND inherited) AS ok`, [], ADMIN);
+    if (!stats.rows[0]?.ok) await db.query('ANALYZE llm_traces', [], ADMIN);
+  }
+  return res;
+}
