@@ -29,21 +29,25 @@ const WAITS_SQL = `
    WHERE datname = current_database() AND state = 'active' AND pid <> pg_backend_pid() AND backend_type = 'client backend'
    GROUP BY 1`;
 
+// llm_traces is partitioned (the parent stores nothing): read every partition,
+// which is the table itself on a database from before partitioning.
+const LEAVES = `pg_partition_tree('llm_traces'::regclass) WHERE isleaf`;
+
 const GIN_SQL = `
   SELECT c.relname AS name, s.pending_pages AS pages, s.pending_tuples::float8 AS tuples
     FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am a ON a.oid = c.relam,
          LATERAL pgstatginindex(c.oid) s
-   WHERE i.indrelid = 'llm_traces'::regclass AND a.amname = 'gin'`;
+   WHERE i.indrelid IN (SELECT relid FROM ${LEAVES}) AND a.amname = 'gin'`;
 
 const TABLE_SQL = `
-  SELECT n_live_tup::float8 AS live, n_ins_since_vacuum::float8 AS ins_since_vacuum, vacuum_count::int AS vacuums,
-         autovacuum_count::int AS autovacuums, autoanalyze_count::int AS autoanalyzes,
-         (SELECT count(*)::int FROM pg_stat_progress_vacuum p WHERE p.relid = s.relid) AS vacuum_running
-    FROM pg_stat_user_tables s WHERE relid = 'llm_traces'::regclass`;
+  SELECT sum(n_live_tup)::float8 AS live, sum(n_ins_since_vacuum)::float8 AS ins_since_vacuum, sum(vacuum_count)::int AS vacuums,
+         sum(autovacuum_count)::int AS autovacuums, sum(autoanalyze_count)::int AS autoanalyzes,
+         (SELECT count(*)::int FROM pg_stat_progress_vacuum p WHERE p.relid IN (SELECT relid FROM ${LEAVES})) AS vacuum_running
+    FROM pg_stat_user_tables s WHERE relid IN (SELECT relid FROM ${LEAVES})`;
 
 const BLOCKS_SQL = `
   SELECT indexrelname AS name, (idx_blks_hit + coalesce(idx_blks_read, 0))::float8 AS n
-    FROM pg_statio_user_indexes WHERE relid = 'llm_traces'::regclass`;
+    FROM pg_statio_user_indexes WHERE relid IN (SELECT relid FROM ${LEAVES})`;
 
 export class DbSampler {
   readonly samples: DbSample[] = [];
