@@ -29,15 +29,16 @@ const WAITS_SQL = `
    WHERE datname = current_database() AND state = 'active' AND pid <> pg_backend_pid() AND backend_type = 'client backend'
    GROUP BY 1`;
 
-// llm_traces is partitioned (the parent stores nothing): read every partition,
-// which is the table itself on a database from before partitioning.
-const LEAVES = `pg_partition_tree('llm_traces'::regclass) WHERE isleaf`;
+// llm_traces is partitioned (the parent stores nothing): read every partition.
+// On a database from before partitioning pg_partition_tree lists nothing and
+// the table itself is the one leaf.
+const LEAVES = `(SELECT relid FROM pg_partition_tree('llm_traces'::regclass) WHERE isleaf UNION SELECT 'llm_traces'::regclass) leaves`;
 
 const GIN_SQL = `
   SELECT c.relname AS name, s.pending_pages AS pages, s.pending_tuples::float8 AS tuples
     FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am a ON a.oid = c.relam,
          LATERAL pgstatginindex(c.oid) s
-   WHERE i.indrelid IN (SELECT relid FROM ${LEAVES}) AND a.amname = 'gin'`;
+   WHERE i.indrelid IN (SELECT relid FROM ${LEAVES}) AND a.amname = 'gin' AND c.relkind = 'i'`;
 
 const TABLE_SQL = `
   SELECT sum(n_live_tup)::float8 AS live, sum(n_ins_since_vacuum)::float8 AS ins_since_vacuum, sum(vacuum_count)::int AS vacuums,
