@@ -250,6 +250,12 @@ export const ERRORS = {
     retryAfterS: 1,
     build: (cause: unknown) => ({ message: 'The query took too long and was cancelled; narrow the time range or filter', cause }),
   }),
+  CLIENT_CLOSED_REQUEST: defineError({
+    status: 499,
+    when: 'never answered: the client closed the connection before the answer was ready; its query was cancelled; logged at info, not as a failure',
+    surfaced: false,
+    build: () => ({ message: 'The client closed the request; its query was cancelled' }),
+  }),
   CACHE_UNAVAILABLE: defineError({
     status: 503,
     when: 'never answered: Redis failed or timed out; logged (and counted) while requests are served from the database',

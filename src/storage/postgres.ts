@@ -270,7 +270,7 @@ export class PostgresDriver implements Driver {
  */
 async function runCancellable<R>(client: pg.PoolClient, sql: string, params: readonly unknown[], signal?: AbortSignal) {
   if (!signal) return client.query(sql, params as unknown[]) as unknown as Promise<pg.QueryResult<R & pg.QueryResultRow>>;
-  if (signal.aborted) throw Object.assign(new Error('canceled by client'), { code: '57014' });
+  if (signal.aborted) throw appError.CLIENT_CLOSED_REQUEST();
   const pid = (client as unknown as { processID?: number }).processID;
   const onAbort = () => {
     if (pid === undefined) return;
@@ -285,6 +285,10 @@ async function runCancellable<R>(client: pg.PoolClient, sql: string, params: rea
   signal.addEventListener('abort', onAbort, { once: true });
   try {
     return (await client.query(sql, params as unknown[])) as unknown as pg.QueryResult<R & pg.QueryResultRow>;
+  } catch (err) {
+    // Our own cancel after the client went away is not a statement timeout.
+    if (signal.aborted) throw appError.CLIENT_CLOSED_REQUEST();
+    throw err;
   } finally {
     signal.removeEventListener('abort', onAbort);
   }

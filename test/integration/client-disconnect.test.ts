@@ -8,7 +8,8 @@ import type { AddressInfo } from 'node:net';
 import http from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { AppError } from '../../src/errors.js';
 import { PostgresDriver } from '../../src/storage/postgres.js';
 import { migrate } from '../../src/storage/migrate.js';
 import { bearer, buildTestApp } from '../helpers/app.js';
@@ -82,6 +83,17 @@ describe('client disconnect cancels its query [postgres]', () => {
 
   for (const c of cases) {
     it(`cancels a ${c.name} whose client closed the socket`, { timeout: 20_000 }, async () => {
+      // What the query failed with: a client that left is not a timeout or an internal error.
+      const failures: unknown[] = [];
+      const query = driver.query.bind(driver);
+      const spy = vi.spyOn(driver, 'query').mockImplementation(async (...args: Parameters<typeof query>) => {
+        try {
+          return await query(...args);
+        } catch (err) {
+          failures.push(err);
+          throw err;
+        }
+      });
       await locker.query('BEGIN');
       await locker.query('LOCK TABLE llm_traces IN ACCESS EXCLUSIVE MODE');
       try {
@@ -91,7 +103,10 @@ describe('client disconnect cancels its query [postgres]', () => {
         expect(await request.outcome).toMatch(/^dropped/);
         // Gone while the lock is still held: only a cancel can have ended it.
         await eventually(async () => (await blockedStatements()) === 0, 3000, 50);
+        await eventually(async () => failures.length > 0, 3000, 50);
+        expect(failures.map((e) => (e instanceof AppError ? e.code : String(e)))).toEqual(['CLIENT_CLOSED_REQUEST']);
       } finally {
+        spy.mockRestore();
         await locker.query('ROLLBACK');
       }
       // The connection that ran it is healthy again and the service answers.
