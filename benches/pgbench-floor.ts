@@ -10,14 +10,15 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { DEFAULT_SHAPE_VALUES, queryShapes, resolveShapeValues } from '../src/perf/query-shapes.js';
-import { shapeSql } from './harness/shape-sql.js';
+import { shapeStatements } from './harness/shape-sql.js';
 
 const { values: f } = parseArgs({ options: { connections: { type: 'string', default: '8' }, seconds: { type: 'string', default: '5' } } });
 const url = process.env.DATABASE_URL;
 if (!url) throw new Error('DATABASE_URL is required');
 const client = new pg.Client({ connectionString: url });
 await client.connect();
-const values = await resolveShapeValues({ query: async (sql, params) => client.query(sql, params as unknown[]) as never }).catch(() => DEFAULT_SHAPE_VALUES);
+const db = { query: async (sql: string, params?: readonly unknown[]) => client.query(sql, params as unknown[]) as never };
+const values = await resolveShapeValues(db).catch(() => DEFAULT_SHAPE_VALUES);
 
 /** A parameter as a SQL literal (arrays as array literals); pgbench scripts take no bind values. */
 function literal(v: unknown): string {
@@ -27,16 +28,18 @@ function literal(v: unknown): string {
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'tracelens-pgbench-'));
-process.stdout.write('| shape | pgbench tps | avg latency ms |\n|---|---|---|\n');
+process.stdout.write('| shape | statements | pgbench pages/s | avg latency ms |\n|---|---|---|---|\n');
 for (const shape of queryShapes(values)) {
-  const { sql, params } = shapeSql(shape, null);
-  // $10 before $1: replace the longest placeholders first.
-  const text = params.map((p, i) => [i + 1, p] as const).reverse().reduce((s, [n, p]) => s.replaceAll(`$${n}`, literal(p)), sql);
+  // Every statement the API runs for the page (its attempts up to the one that answers).
+  const statements = (await shapeStatements(db, shape, null)).map(({ sql, params }) =>
+    // $10 before $1: replace the longest placeholders first.
+    params.map((p, i) => [i + 1, p] as const).reverse().reduce((s, [n, p]) => s.replaceAll(`$${n}`, literal(p)), sql),
+  );
   const file = join(dir, `${shape.type}-${shape.variant}.sql`);
-  writeFileSync(file, `${text.replace(/\s+/g, ' ')};\n`);
+  writeFileSync(file, statements.map((text) => `${text.replace(/\s+/g, ' ')};\n`).join(''));
   const out = execFileSync('pgbench', ['-n', '-f', file, '-c', f.connections, '-j', '2', '-T', f.seconds, url], { encoding: 'utf8' });
   const tps = /tps = ([\d.]+)/.exec(out)?.[1] ?? '?';
   const lat = /latency average = ([\d.]+) ms/.exec(out)?.[1] ?? '?';
-  process.stdout.write(`| ${shape.type}/${shape.variant} | ${tps} | ${lat} |\n`);
+  process.stdout.write(`| ${shape.type}/${shape.variant} | ${statements.length} | ${tps} | ${lat} |\n`);
 }
 await client.end();

@@ -9,7 +9,11 @@ export interface FloorQuery {
   params: readonly unknown[];
 }
 
-export async function runFloor(url: string, queries: readonly FloorQuery[], connections: number, durationS: number): Promise<LatencySummary> {
+/**
+ * Pages per second through a bare pool: each sample runs one page's
+ * statements in turn (the API's attempts, src/traces/search-service.ts).
+ */
+export async function runFloor(url: string, pages: readonly (FloorQuery | readonly FloorQuery[])[], connections: number, durationS: number): Promise<LatencySummary> {
   const pool = new pg.Pool({ connectionString: url, max: connections });
   const samples: number[] = [];
   let errors = 0;
@@ -22,10 +26,11 @@ export async function runFloor(url: string, queries: readonly FloorQuery[], conn
         const client = await pool.connect();
         try {
           while (performance.now() < deadline) {
-            const q = queries[n++ % queries.length]!;
+            const p = pages[n++ % pages.length]!;
+            const page = 'sql' in p ? [p] : p;
             const t0 = performance.now();
             try {
-              await client.query(q.sql, q.params as unknown[]);
+              for (const q of page) await client.query(q.sql, q.params as unknown[]);
               samples.push(performance.now() - t0);
             } catch {
               errors++;

@@ -2,8 +2,10 @@
 // no cursor), for the raw-database floor and for EXPLAIN.
 import { principalFromClaims } from '../../src/auth/tokens.js';
 import type { QueryShape } from '../../src/perf/query-shapes.js';
+import type { Queryable } from '../../src/storage/driver.js';
 import { searchRequestFromBody } from '../../src/traces/search-request.js';
 import { buildPageSql } from '../../src/traces/page-sql.js';
+import { pageStatements } from '../../src/traces/search-service.js';
 import type { FloorQuery } from './floor.js';
 
 /** `null` = admin (every project); otherwise a viewer of these projects. */
@@ -13,7 +15,27 @@ export function benchClaims(scope: BenchScope): Record<string, unknown> {
   return scope === null ? { sub: 'bench', role: 'admin' } : { sub: 'bench', role: 'viewer', projects: [...scope] };
 }
 
-export function shapeSql(shape: QueryShape, scope: BenchScope): FloorQuery {
-  const req = searchRequestFromBody(shape.body, principalFromClaims({ ...benchClaims(scope), exp: 0 }));
-  return buildPageSql(req, { from: null, to: null }, null);
+function shapeRequest(shape: Pick<QueryShape, 'body'>, scope: BenchScope) {
+  return searchRequestFromBody(shape.body, principalFromClaims({ ...benchClaims(scope), exp: 0 }));
+}
+
+/** The plain one-statement page (what the API ran before it split pages into attempts). */
+export function shapeSql(shape: Pick<QueryShape, 'body'>, scope: BenchScope): FloorQuery {
+  return buildPageSql(shapeRequest(shape, scope), { from: null, to: null }, null);
+}
+
+/**
+ * The statements the API runs for the shape's first page on this data: each
+ * attempt up to the first that answers (src/traces/search-service.ts), found
+ * by running them once.
+ */
+export async function shapeStatements(db: Queryable, shape: Pick<QueryShape, 'body'>, scope: BenchScope): Promise<FloorQuery[]> {
+  const req = shapeRequest(shape, scope);
+  const steps = await pageStatements(db, req, { from: null, to: null }, null, Date.now());
+  const run: FloorQuery[] = [];
+  for (const step of steps) {
+    run.push(step);
+    if ((await db.query(step.sql, step.params)).rows.length > req.limit) break;
+  }
+  return run;
 }

@@ -18,7 +18,7 @@ import type { FilterNode } from '../query/ast.js';
 import { searchRequestFromBody } from '../traces/search-request.js';
 import { TABLE } from '../query/fields.js';
 import { ROLE_PERMISSIONS, type Principal } from '../auth/principal.js';
-import { buildFencedPageSql, buildPageSql, buildWindowPageSql, resolveBounds } from '../traces/page-sql.js';
+import { planPageSql, resolveBounds } from '../traces/page-sql.js';
 import { ADMIN, type CheckFamily, type CheckResult, type DoctorContext } from './check.js';
 import { expectedIndexes } from './expected-indexes.js';
 import { partitionRoots, rootName, type RootNames } from './partition-names.js';
@@ -55,11 +55,11 @@ function tenant(projects: readonly string[] | null): Principal {
 /** The SQL a search body compiles to for a tenant of these projects (null: an admin), exactly as a request's. */
 export function searchSql(body: QueryShape['body'], projects: readonly string[] | null, now: number) {
   const req = searchRequestFromBody(body, tenant(projects));
-  // A time-ordered page falls back to every match behind a fence when the
-  // newest window comes up short (src/traces/search-service.ts): that
-  // statement is the one whose index the checks are about.
-  const bounds = resolveBounds(req, now);
-  return { req, ...(buildWindowPageSql(req, bounds, null) === null ? buildPageSql(req, bounds, null) : buildFencedPageSql(req, bounds, null)) };
+  // The last statement of a page is the one a rare or absent value ends up
+  // running over the whole range (src/traces/page-sql.ts, planPageSql): the
+  // one whose index the checks are about.
+  const steps = planPageSql(req, resolveBounds(req, now), null, { recentSince: null });
+  return { req, ...steps[steps.length - 1]! };
 }
 
 const matches = (expect: string | RegExp, index: string) => (typeof expect === 'string' ? index === expect : expect.test(index));

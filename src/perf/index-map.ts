@@ -46,6 +46,23 @@ const EQUALITY_INDEX: Readonly<Record<string, string>> = {
   ttft_ms: 'llm_traces_ttft_idx',
 };
 
+/**
+ * Equalities whose btree ends in the page order (ts DESC, id DESC): the
+ * matches of one value come out of the index newest first, so a page reads
+ * exactly its own rows whatever the value's frequency, and no estimate can
+ * make the plain ordered statement slow. `value` restricts the pair to one
+ * value (the partial index of failures).
+ */
+export const PAGE_ORDER_EQUALITY: Readonly<Record<string, { index: string; value?: string }>> = {
+  project_id: { index: 'llm_traces_project_ts_idx' },
+  user_id: { index: 'llm_traces_user_ts_idx' },
+  session_id: { index: 'llm_traces_session_ts_idx' },
+  model: { index: 'llm_traces_model_ts_idx' },
+  environment: { index: 'llm_traces_environment_ts_idx' },
+  span_name: { index: 'llm_traces_span_name_ts_idx' },
+  status_code: { index: 'llm_traces_errors_ts_idx', value: 'ERROR' },
+};
+
 const NEGATION_NOTE =
   'negation: true for every row but the excluded ones, so a page fills from the newest end of the time index; ' +
   'a negation that almost no row satisfies reads the time index to the end (bounded by one pass over the table, as a count would be)';

@@ -122,3 +122,27 @@ export async function partitionUpkeep(db: Pick<Driver, 'transaction' | 'query'>,
   }
   return res;
 }
+
+/** A day partition's bounds and its row count as of its last ANALYZE. */
+export interface PartitionRows {
+  lo: Date;
+  hi: Date;
+  rows: number;
+}
+
+/**
+ * The bounded partitions of llm_traces that statistics have counted (never
+ * the default partition, nor a wide one from an upgrade whose range has no
+ * start), newest first. A partition never analysed has no count yet.
+ */
+export async function analysedPartitionRows(db: Queryable): Promise<PartitionRows[]> {
+  const res = await db.query<{ lo: Date; hi: Date; rows: number }>(
+    `SELECT b.lo, b.hi, c.reltuples::float8 AS rows
+       FROM (${PARTITION_BOUNDS}) b JOIN pg_class c ON c.relname = b.name AND pg_table_is_visible(c.oid)
+      WHERE NOT b.is_default AND b.lo > '-infinity' AND b.hi < 'infinity' AND c.reltuples > 0
+      ORDER BY b.lo DESC`,
+    ['llm_traces'],
+    ADMIN,
+  );
+  return res.rows.map((r) => ({ lo: new Date(r.lo), hi: new Date(r.hi), rows: Number(r.rows) }));
+}

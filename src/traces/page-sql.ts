@@ -6,6 +6,7 @@
 import type { FilterNode, PredicateNode } from '../query/ast.js';
 import { CAST, compileNode, SqlParams, type CompiledSql } from '../query/compile.js';
 import { ID_COLUMN, TABLE, type FieldDef } from '../query/fields.js';
+import { PAGE_ORDER_EQUALITY } from '../perf/index-map.js';
 import type { SearchRequest } from '../query/request.js';
 import { resolveTimeBound } from '../query/time.js';
 import { selectList } from './trace-sql.js';
@@ -90,11 +91,12 @@ function splitTimeBounds(filter: FilterNode | null): { bounds: PredicateNode[]; 
   return { bounds, rest: others.length === 0 ? null : others.length === 1 ? others[0]! : { kind: 'and', children: others } };
 }
 
-function pageParts(req: SearchRequest, bounds: PageBounds, after: KeysetPosition | null): PageParts {
+function pageParts(req: SearchRequest, bounds: PageBounds, after: KeysetPosition | null, since: string | null = null): PageParts {
   const params = new SqlParams();
   const range: string[] = [];
   if (req.scope !== null) range.push(scopeSql(req.scope, params));
-  if (bounds.from !== null) range.push(`ts >= ${params.append(bounds.from, 'timestamptz')}`);
+  const from = since ?? bounds.from;
+  if (from !== null) range.push(`ts >= ${params.append(from, 'timestamptz')}`);
   if (bounds.to !== null) range.push(`ts < ${params.append(bounds.to, 'timestamptz')}`);
   const split = splitTimeBounds(req.filter);
   for (const b of split.bounds) range.push(compileNode(b, params));
@@ -113,6 +115,10 @@ function pageParts(req: SearchRequest, bounds: PageBounds, after: KeysetPosition
     } else {
       const row = `(${sortExpr(f)}, ${ID_COLUMN}) ${cmp} (${params.append(after.key, CAST[f.type as keyof typeof CAST])}, ${id})`;
       range.push(f.nullable ? `(${row} OR ${f.column} IS NULL)` : row);
+      // The same position as a plain bound on the partition key: PostgreSQL
+      // prunes partitions with it (never with the row comparison), so a later
+      // page does not plan every partition newer than its position.
+      if (f.name === 'ts') range.push(`ts ${cmp}= ${params.append(after.key, 'timestamptz')}`);
     }
   }
   return { params, range, filter, orderBy: `${sortExpr(f)} ${dir}${f.nullable ? ' NULLS LAST' : ''}, ${ID_COLUMN} ${dir}` };
@@ -122,7 +128,11 @@ const whereSql = (conds: readonly string[]) => (conds.length > 0 ? ` WHERE ${con
 const keysetColumns = (f: FieldDef) => `, ${sortKeyExpr(f)} AS ${SORT_KEY}, ${ID_COLUMN} AS ${ROW_ID}`;
 
 export function buildPageSql(req: SearchRequest, bounds: PageBounds, after: KeysetPosition | null, opts: PageSqlOptions = {}): CompiledSql {
-  const { params, range, filter, orderBy } = pageParts(req, bounds, after);
+  return plainPageSql(req, bounds, after, null, opts);
+}
+
+function plainPageSql(req: SearchRequest, bounds: PageBounds, after: KeysetPosition | null, since: string | null, opts: PageSqlOptions = {}): CompiledSql {
+  const { params, range, filter, orderBy } = pageParts(req, bounds, after, since);
   const rows = opts.limit === undefined ? req.limit + 1 : opts.limit;
   const keyset = opts.keyset === false ? '' : keysetColumns(req.sort.field);
   const sql =
@@ -140,41 +150,92 @@ export function buildPageSql(req: SearchRequest, bounds: PageBounds, after: Keys
  */
 export const WINDOW_ROWS = 4000;
 
+/** The rows a window statement reads for a page of this size. */
+export const windowRowsFor = (limit: number, window = WINDOW_ROWS) => Math.max(window, 10 * (limit + 1));
+
 /**
- * A page that does not take the planner's estimate on trust (docs/performance.md,
- * "Execution that does not trust the estimate"), in two statements the
- * search service runs one after the other:
- *
- * 1. buildWindowPageSql: the newest `window` rows of the range (scope, time,
- *    keyset position) in page order, read through the time index whatever
- *    the filter, then filtered. A common value fills the page here, at the
- *    cost of the plain walk.
- * 2. buildFencedPageSql, only when the window held fewer rows than a page:
- *    the whole range, planned for its total cost behind an OFFSET 0 fence,
- *    so the planner reads every match through the filter's most selective
- *    index and sorts them, instead of walking the time index in the hope of
- *    finding a page soon.
- *
- * Both return the page's exact rows: the window is the head of the page
- * order, so a full page from it is the full page.
- *
- * Null when the plain query is already right: no filter (the walk is the
- * plan), or a sort other than time (only the time order has an index every
- * scope can walk).
+ * True when the filter is one equality whose btree ends in the page order
+ * (PAGE_ORDER_EQUALITY): the plain ordered statement reads exactly the page's
+ * index entries, for a common value and a rare one alike.
  */
-export function buildWindowPageSql(req: SearchRequest, bounds: PageBounds, after: KeysetPosition | null, window = WINDOW_ROWS): CompiledSql | null {
-  const { params, range, filter, orderBy } = pageParts(req, bounds, after);
-  if (filter === null || req.sort.field.name !== 'ts') return null;
-  const windowRows = params.append(Math.max(window, 10 * (req.limit + 1)), 'bigint');
+function servedInPageOrder(filter: FilterNode | null): boolean {
+  if (filter === null) return true;
+  if (filter.kind !== 'predicate' || filter.negated || filter.op !== 'eq' || filter.target.kind !== 'column') return false;
+  const entry = PAGE_ORDER_EQUALITY[filter.target.field.name];
+  return entry !== undefined && (entry.value === undefined || entry.value === filter.value);
+}
+
+/** What the search service knows of the data that the pure page planner does not. */
+export interface PagePlanHints {
+  /**
+   * Start of a recent stretch of time that likely holds several windows of
+   * rows (from partition statistics), for a descending time page; null when
+   * unknown. The first statement is bounded by it, so PostgreSQL plans only
+   * the partitions it touches.
+   */
+  recentSince: string | null;
+  /** Rows of the window statement (tests shrink it). */
+  window?: number;
+}
+
+/**
+ * The statements of one page, in the order the search service runs them:
+ * each one but the last answers only when it returns a full page (limit + 1
+ * rows); the last one always answers. Every statement returns the page's
+ * exact rows when it answers (docs/performance.md, "Execution that does not
+ * trust the estimate"):
+ *
+ * - A filter served in page order (one equality with a btree ending in
+ *   (ts DESC, id DESC)), or no filter at all: the plain ordered statement.
+ *   The index delivers the matches newest first and the page stops after
+ *   its own rows, whatever the value's frequency.
+ * - Any other filter on a time-ordered page: first the window statement,
+ *   the newest `window` rows of the range in page order read through the
+ *   time index whatever the filter, then filtered (a common value fills
+ *   the page here, at the cost of the plain walk); then, only when the
+ *   window held less than a page, the fenced statement: the whole range
+ *   planned for its total cost behind an OFFSET 0 fence, so the planner
+ *   reads every match through the filter's most selective index and sorts
+ *   them, instead of walking the time index in the hope of finding a page.
+ * - A sort other than time: the plain statement (only the time order has an
+ *   index every scope can walk).
+ *
+ * With `recentSince` (descending time pages), the first statement of either
+ * kind also runs over the recent stretch alone [since, ...): a prefix of the
+ * page order, so a full page from it is the full page, and partition pruning
+ * keeps PostgreSQL from planning every day partition (planning cost grows
+ * with partitions times indexes). Only a page that the recent stretch cannot
+ * fill pays for planning the whole range.
+ */
+export function planPageSql(req: SearchRequest, bounds: PageBounds, after: KeysetPosition | null, hints: PagePlanHints): CompiledSql[] {
+  if (req.sort.field.name !== 'ts') return [plainPageSql(req, bounds, after, null)];
+  const since = req.sort.desc ? recentStart(bounds, hints.recentSince) : null;
+  if (servedInPageOrder(splitTimeBounds(req.filter).rest)) {
+    return since === null ? [plainPageSql(req, bounds, after, null)] : [plainPageSql(req, bounds, after, since), plainPageSql(req, bounds, after, null)];
+  }
+  return [windowPageSql(req, bounds, after, since, hints.window), fencedPageSql(req, bounds, after)];
+}
+
+/** The recent bound when it narrows the range (later than its start). */
+function recentStart(bounds: PageBounds, recentSince: string | null): string | null {
+  if (recentSince === null) return null;
+  return bounds.from === null || Date.parse(recentSince) > Date.parse(bounds.from) ? recentSince : null;
+}
+
+/** The first statement for a filter not served in page order: the newest window of the range, then the filter. */
+function windowPageSql(req: SearchRequest, bounds: PageBounds, after: KeysetPosition | null, since: string | null, window?: number): CompiledSql {
+  const { params, range, filter, orderBy } = pageParts(req, bounds, after, since);
+  const windowRows = params.append(windowRowsFor(req.limit, window), 'bigint');
   const sql =
     `SELECT ${selectList(req.fields)}${keysetColumns(req.sort.field)}` +
     ` FROM (SELECT * FROM ${TABLE}${whereSql(range)} ORDER BY ${orderBy} LIMIT ${windowRows}) w` +
-    ` WHERE ${filter} ORDER BY ${orderBy} LIMIT ${params.append(req.limit + 1, 'bigint')}`;
+    (filter === null ? '' : ` WHERE ${filter}`) +
+    ` ORDER BY ${orderBy} LIMIT ${params.append(req.limit + 1, 'bigint')}`;
   return { sql, params: params.values };
 }
 
-/** The second statement (time order only): every match, then the page. */
-export function buildFencedPageSql(req: SearchRequest, bounds: PageBounds, after: KeysetPosition | null): CompiledSql {
+/** The last statement for such a filter (time order only): every match, then the page. */
+function fencedPageSql(req: SearchRequest, bounds: PageBounds, after: KeysetPosition | null): CompiledSql {
   const { params, range, filter } = pageParts(req, bounds, after);
   const dir = req.sort.desc ? 'DESC' : 'ASC';
   const sql =

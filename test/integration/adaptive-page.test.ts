@@ -1,7 +1,8 @@
-// The adaptive page (newest window first, then the whole range behind a fence)
-// returns exactly the rows of the plain page query, on both engines: common,
-// rare and absent values, clustered at the old end, every page of a cursor
-// walk, one project and several, ascending and descending.
+// The adaptive page (its attempts: a recent stretch, the newest window, the
+// whole range behind a fence) returns exactly the rows of the plain page
+// query, on both engines: common, rare and absent values, clustered at the old
+// end, every page of a cursor walk, one project and several, ascending and
+// descending, with a recent stretch that holds all, some or none of the rows.
 import { beforeAll, expect, it } from 'vitest';
 import type { SearchBody } from '../../src/query/request.js';
 import { searchRequestFromBody } from '../../src/traces/search-request.js';
@@ -19,6 +20,8 @@ describeEachBackend('adaptive page SQL', (backend) => {
         project_id: i % 3 === 0 ? 'p2' : 'p1',
         ts: new Date(Date.UTC(2026, 0, 1) + Math.floor(i / 2) * 1000).toISOString(),
         provider: i % 2 === 0 ? 'openai' : 'anthropic',
+        model: i % 5 === 0 ? 'gpt-4o' : 'claude-3-5-sonnet',
+        status_code: i % 11 === 0 ? 'ERROR' : 'OK',
         // Rare and only among the oldest rows; rarer still spread over all of them.
         user_id: i < 20 && i % 4 === 0 ? 'old-user' : i % 60 === 7 ? 'spread-user' : `u${i % 9}`,
         duration_ms: i,
@@ -39,16 +42,22 @@ describeEachBackend('adaptive page SQL', (backend) => {
     // Time comparisons become bounds of the window.
     { filter: { field: 'ts', operator: 'lt', value: '2026-01-01T00:00:30.000Z' }, limit: 4 },
     { filter: { operator: 'AND', filters: [{ field: 'ts', operator: 'gte', value: '2026-01-01T00:00:10.000Z' }, { field: 'provider', operator: 'eq', value: 'anthropic' }] }, limit: 3, sort_desc: false },
+    // Served in page order by their own index (one plain statement, or a recent one first).
+    { limit: 9 },
+    { filter: { field: 'status_code', operator: 'eq', value: 'ERROR' }, limit: 3 },
+    { filter: { operator: 'AND', filters: [{ field: 'ts', operator: 'gte', value: '2026-01-01T00:00:20.000Z' }, { field: 'model', operator: 'eq', value: 'gpt-4o' }] }, limit: 5 },
   ];
+  // Recent stretches: none, most rows, the newest few seconds, later than every row.
+  const recent = [null, '2026-01-01T00:00:15.000Z', '2026-01-01T00:01:55.000Z', '2026-02-01T00:00:00.000Z'];
 
-  async function walk(body: SearchBody, projects: 'all' | string[], adaptive: boolean, window: number): Promise<string[]> {
+  async function walk(body: SearchBody, projects: 'all' | string[], adaptive: boolean, window: number, recentSince: string | null = null): Promise<string[]> {
     const req = searchRequestFromBody(body, principal(projects === 'all' ? 'admin' : 'viewer', projects));
     const seen: string[] = [];
     let after: KeysetPosition | null = null;
     for (let page = 0; page < 100; page++) {
       const plain = buildPageSql(req, { from: null, to: null }, after);
       const rows: Record<string, unknown>[] = adaptive
-        ? (await queryPage(backend().driver, req, { from: null, to: null }, after, {}, window)).rows
+        ? (await queryPage(backend().driver, req, { from: null, to: null }, after, {}, Date.now(), { window, recentSince })).rows
         : (await backend().driver.query<Record<string, unknown>>(plain.sql, plain.params)).rows;
       const pageRows = rows.slice(0, req.limit);
       seen.push(...pageRows.map((r) => String(r.span_id)));
@@ -65,7 +74,10 @@ describeEachBackend('adaptive page SQL', (backend) => {
         const want = await walk(body, projects === 'all' ? 'all' : [...projects], false, 0);
         // A tiny window forces the second attempt; a large one answers from the first.
         for (const window of [1, 40, 100_000]) {
-          expect(await walk(body, projects === 'all' ? 'all' : [...projects], true, window), `${JSON.stringify(body)} ${String(projects)} ${window}`).toEqual(want);
+          for (const since of recent) {
+            const got = await walk(body, projects === 'all' ? 'all' : [...projects], true, window, since);
+            expect(got, `${JSON.stringify(body)} ${String(projects)} ${window} ${since}`).toEqual(want);
+          }
         }
       }
     }
