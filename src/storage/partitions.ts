@@ -1,13 +1,14 @@
-// Upkeep of the day partitions of llm_traces and retention (docs/operations.md,
+// Upkeep of the week partitions of llm_traces and retention (docs/operations.md,
 // "Partitions and retention"): partitions created ahead of ingest, spans that
-// landed in the default partition moved into their day's partition, whole
+// landed in the default partition moved into their week's partition, whole
 // partitions dropped past RETENTION_DAYS, rollup buckets dropped past their own
-// longer horizons. The SQL work is in the functions of migration 0009; this
-// module decides the dates. Both engines, `tracelens maintain` and the server.
+// longer horizons. The SQL work is in the functions of migrations 0009 and
+// 0011 (UTC weeks; day partitions of databases made before 0011 stay until
+// retention drops them); this module decides the dates. Both engines, `tracelens maintain` and the server.
 import type { Driver, Queryable } from './driver.js';
 
 const DAY_MS = 86_400_000;
-/** Day partitions kept ready ahead of today (UTC), so ingest never waits for one. */
+/** Days ahead of today (UTC) that always have a partition, so ingest never waits for one: next week's exists before it starts. */
 export const PARTITION_AHEAD_DAYS = 7;
 
 /**
@@ -58,7 +59,7 @@ export function retentionCutoff(retentionDays: number, now: number): Date | null
   return retentionDays > 0 ? new Date(utcDay(now).getTime() - retentionDays * DAY_MS) : null;
 }
 
-/** Day partitions for [from, to); returns how many were created. */
+/** Partitions covering [from, to) (whole UTC weeks); returns how many were created. */
 export async function ensurePartitions(db: Queryable, from: Date, to: Date): Promise<number> {
   const res = await db.query<{ n: number }>('SELECT tracelens_ensure_partitions($1, $2) AS n', [from, to], ADMIN);
   return Number(res.rows[0]?.n ?? 0);
@@ -68,7 +69,7 @@ export interface UpkeepResult {
   /** False when another instance was doing it. */
   ran: boolean;
   created: number;
-  /** Days moved out of the default partition into partitions of their own. */
+  /** Weeks whose spans were moved out of the default partition into partitions of their own. */
   adopted: number;
   dropped: string[];
   /** Rollup rows past their horizon, per table. */
@@ -77,7 +78,7 @@ export interface UpkeepResult {
 
 /**
  * One pass: partitions ahead, the default partition's spans within the kept
- * range moved to day partitions (the planner prunes those), then retention.
+ * range moved to week partitions (the planner prunes those), then retention.
  */
 export async function partitionUpkeep(db: Pick<Driver, 'transaction' | 'query'>, retentionDays: number, now = Date.now()): Promise<UpkeepResult> {
   const cutoff = retentionCutoff(retentionDays, now);
@@ -87,11 +88,11 @@ export async function partitionUpkeep(db: Pick<Driver, 'transaction' | 'query'>,
     await tx.query(`SELECT set_config('lock_timeout', $1, true)`, [LOCK_TIMEOUT], ADMIN);
     const today = utcDay(now).getTime();
     const created = await ensurePartitions(tx, new Date(today - DAY_MS), new Date(today + (PARTITION_AHEAD_DAYS + 1) * DAY_MS));
-    // Far-future spans stay in the default partition until their day comes near.
-    const adopted = await tx.query<{ ok: boolean }>(
-      `SELECT tracelens_create_partition(tracelens_partition_name(d), d, d + interval '24 hours') AS ok
-         FROM (SELECT DISTINCT date_trunc('day', ts, 'UTC') AS d FROM llm_traces_default
-                WHERE ts >= coalesce($1::timestamptz, '-infinity') AND ts < $2) days`,
+    // Far-future spans stay in the default partition until their week comes near.
+    const adopted = await tx.query<{ n: number }>(
+      `SELECT tracelens_ensure_partition_at(w) AS n
+         FROM (SELECT DISTINCT date_trunc('week', ts, 'UTC') AS w FROM llm_traces_default
+                WHERE ts >= coalesce($1::timestamptz, '-infinity') AND ts < $2) weeks`,
       [cutoff, new Date(today + (PARTITION_AHEAD_DAYS + 1) * DAY_MS)],
       ADMIN,
     );
@@ -111,7 +112,7 @@ export async function partitionUpkeep(db: Pick<Driver, 'transaction' | 'query'>,
         ).rowCount;
       }
     }
-    return { ran: true, created: created + adopted.rows.filter((r) => r.ok).length, adopted: adopted.rows.length, dropped, rollupRowsDeleted };
+    return { ran: true, created: created + adopted.rows.reduce((a, r) => a + Number(r.n), 0), adopted: adopted.rows.length, dropped, rollupRowsDeleted };
   });
   // The parent's own statistics (join and grouping estimates over all
   // partitions), missing right after the upgrade migration: gathered here,

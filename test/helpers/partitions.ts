@@ -24,7 +24,7 @@ export async function leafIndex(db: Queryable, index: string, ts: Date | string 
   return res.rows[0].name;
 }
 
-/** EXPLAIN text with each partition's index named by its schema index (llm_traces_p20261201_ts_id_idx1 -> llm_traces_ts_idx). */
+/** EXPLAIN text with each partition's index named by its schema index (llm_traces_w20261130_ts_id_idx1 -> llm_traces_ts_idx). */
 export async function withSchemaIndexNames(db: Queryable, planText: string): Promise<string> {
   const roots = [...(await partitionRoots(db)).entries()].sort((a, b) => b[0].length - a[0].length);
   return roots.reduce((text, [leaf, root]) => text.replace(new RegExp(`\\b${leaf}\\b`, 'g'), root), planText);

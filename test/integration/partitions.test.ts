@@ -46,9 +46,25 @@ describeEachBackend('time partitions', (backend) => {
 
   it('is a partitioned table with a default partition and the days ahead', async () => {
     expect(await count(db(), `SELECT count(*) AS n FROM pg_class WHERE oid = 'llm_traces'::regclass AND relkind = 'p'`)).toBe(1);
-    expect(await partitionOf(db(), at(0))).toMatch(/^llm_traces_p\d{8}$/);
-    expect(await partitionOf(db(), at(PARTITION_AHEAD_DAYS - 1))).toMatch(/^llm_traces_p\d{8}$/);
+    expect(await partitionOf(db(), at(0))).toMatch(/^llm_traces_[pw]\d{8}$/);
+    expect(await partitionOf(db(), at(PARTITION_AHEAD_DAYS - 1))).toMatch(/^llm_traces_[pw]\d{8}$/);
     expect(await partitionOf(db(), '1999-06-01T00:00:00Z')).toBe('llm_traces_default');
+  });
+
+  it('makes week partitions, and day partitions for the rest of a week that days already cover in part', async () => {
+    // A week four weeks ahead, with one day partition in it (as databases made before weeks have).
+    const monday = new Date(utcDay(NOW).getTime() + 28 * DAY_MS);
+    monday.setUTCDate(monday.getUTCDate() - ((monday.getUTCDay() + 6) % 7));
+    const wednesday = new Date(monday.getTime() + 2 * DAY_MS);
+    await db().query(`SELECT tracelens_create_partition(tracelens_partition_name($1), $1, $1 + interval '24 hours')`, [wednesday]);
+    expect(await count(db(), `SELECT tracelens_ensure_partitions($1, $2) AS n`, [monday, new Date(monday.getTime() + 14 * DAY_MS)])).toBe(7);
+    const names = [];
+    for (let d = 0; d < 14; d++) names.push(await partitionOf(db(), new Date(monday.getTime() + d * DAY_MS + 3_600_000).toISOString()));
+    const ymd = (t: number) => new Date(t).toISOString().slice(0, 10).replaceAll('-', '');
+    expect(names.slice(0, 7)).toEqual([0, 1, 2, 3, 4, 5, 6].map((d) => `llm_traces_p${ymd(monday.getTime() + d * DAY_MS)}`));
+    expect(new Set(names.slice(7))).toEqual(new Set([`llm_traces_w${ymd(monday.getTime() + 7 * DAY_MS)}`]));
+    // Idempotent.
+    expect(await count(db(), `SELECT tracelens_ensure_partitions($1, $2) AS n`, [monday, new Date(monday.getTime() + 14 * DAY_MS)])).toBe(0);
   });
 
   it('stores far-past and far-future spans (default partition) and re-sent spans once', async () => {
@@ -90,7 +106,7 @@ describeEachBackend('time partitions', (backend) => {
     const text = plan.rows.map((r) => r['QUERY PLAN']).join('\n');
     expect(text).toContain(await partitionOf(db(), at(0)));
     expect(text).not.toContain('llm_traces_default');
-    expect(text).not.toContain(await partitionOf(db(), at(1)));
+    expect(text).not.toContain(await partitionOf(db(), at(7)));
     const report = await runDoctor(db(), { shapes: TEST_SHAPES });
     const checks = report.results.filter((r) => r.check === 'partitions');
     expect(checks.map((r) => [r.subject, r.status])).toEqual([
@@ -110,7 +126,7 @@ describeEachBackend('time partitions', (backend) => {
     const res = await partitionUpkeep(db(), 90, NOW);
     expect(res.ran).toBe(true);
     expect(res.adopted).toBeGreaterThanOrEqual(1);
-    expect(await partitionOf(db(), at(-25))).toMatch(/^llm_traces_p\d{8}$/);
+    expect(await partitionOf(db(), at(-25))).toMatch(/^llm_traces_[pw]\d{8}$/);
     expect(await count(db(), `SELECT count(*) AS n FROM llm_traces_default WHERE project_id = 'p-adopt'`)).toBe(0);
     expect(await rollupMatchesSpans(db(), 'p-adopt')).toEqual(before);
     expect(before).toEqual({ rollup: 6, spans: 6, mismatched: 0 });
@@ -125,7 +141,7 @@ describeEachBackend('time partitions', (backend) => {
     await insertSpanRecords(db(), [...old, ...recent]);
     await partitionUpkeep(db(), 0, NOW); // RETENTION_DAYS=0: keeps everything, gives the old day its partition
     const oldPartition = await partitionOf(db(), at(-40));
-    expect(oldPartition).toMatch(/^llm_traces_p\d{8}$/);
+    expect(oldPartition).toMatch(/^llm_traces_[pw]\d{8}$/);
 
     const res = await partitionUpkeep(db(), 30, NOW);
     expect(res.dropped).toContain(oldPartition);
@@ -163,7 +179,7 @@ describeEachBackend(
       const before = await indexes();
       const ids = await count(db(), 'SELECT max(id) AS n FROM llm_traces');
 
-      expect((await migrate(db())).applied).toEqual(['0009-time-partitions']);
+      expect((await migrate(db())).applied).toEqual(MIGRATIONS.filter((m) => m.id >= '0009').map((m) => m.id));
 
       expect(await count(db(), `SELECT count(*) AS n FROM llm_traces WHERE project_id = 'p-up'`)).toBe(300);
       const after = await indexes();
@@ -197,7 +213,7 @@ describeEachBackend(
       await migrate(db, MIGRATIONS.filter((m) => m.id < '0009'));
       // Written as before 0009 (the old identity has no ts).
       await insertSpans(db, [span({ project_id: 'p-far', ts: at(0) }), span({ project_id: 'p-far', ts: '2990-01-01T00:00:00Z' })]);
-      expect((await migrate(db)).applied).toEqual(['0009-time-partitions']);
+      expect((await migrate(db)).applied).toEqual(MIGRATIONS.filter((m) => m.id >= '0009').map((m) => m.id));
       expect(await partitionOf(db, '2990-01-01T00:00:00Z')).toBe('llm_traces_legacy');
       expect(await count(db, `SELECT count(*) AS n FROM llm_traces WHERE project_id = 'p-far'`)).toBe(2);
       const report = await runDoctor(db, { shapes: TEST_SHAPES });
