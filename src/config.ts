@@ -109,7 +109,7 @@ export const CONFIG_SCHEMA = {
   }),
   /** Retention of spans by whole day partitions (docs/operations.md, "Partitions and retention"). */
   retentionDays: int('RETENTION_DAYS', 90, { min: 0, max: 36500 }, {
-    meaning: 'days of spans kept: older UTC-day partitions of `llm_traces` are dropped whole by the server (hourly) and `tracelens maintain`; rollups keep their own longer horizons (hourly 210 days, daily 3 years); 0 = keep forever',
+    meaning: 'days of spans kept: older UTC-week partitions of `llm_traces` are dropped whole (a week once its last day is past) by the server (hourly) and `tracelens maintain`; rollups keep their own longer horizons (hourly 210 days, daily 3 years); 0 = keep forever',
   }),
   /** GET /metrics needs a bearer token with read:metrics (default: open, like /health). */
   metricsRequireAuth: bool('METRICS_REQUIRE_AUTH', false, { meaning: 'require a bearer token with `read:metrics` for `GET /metrics`' }),

@@ -8,7 +8,8 @@ import { runDoctor } from '../../src/doctor/run-doctor.js';
 import { seedDatabase } from '../../src/seed/seed-database.js';
 import { migrate } from '../../src/storage/migrate.js';
 import { MIGRATIONS } from '../../src/storage/migrations/index.js';
-import { partitionUpkeep, PARTITION_AHEAD_DAYS, utcDay } from '../../src/storage/partitions.js';
+import { analysedPartitionRows, partitionUpkeep, PARTITION_AHEAD_DAYS, utcDay } from '../../src/storage/partitions.js';
+import { recentWindowOf } from '../../src/traces/recent-window.js';
 import type { Driver } from '../../src/storage/driver.js';
 import { insertSpanRecords } from '../../src/storage/span-writer.js';
 import { describeEachBackend } from '../helpers/backends.js';
@@ -77,13 +78,20 @@ describeEachBackend('time partitions', (backend) => {
     expect(await rollupMatchesSpans(db(), 'p-route')).toEqual({ rollup: 3, spans: 3, mismatched: 0 });
   });
 
-  it('the seeder (COPY on PostgreSQL) fills day partitions it creates first, and the rollups follow', async () => {
+  it('the seeder (COPY on PostgreSQL) fills the partitions it creates first, the rollups follow, and searches read the arrival rate from its statistics', async () => {
     const res = await seedDatabase(db(), { rows: 300, projects: 1, days: 20, seed: 77, end: new Date(NOW), batch: 100 });
     expect(res.method).toBe(backend().name === 'postgres' ? 'copy' : 'insert');
     const projects = (await db().query<{ p: string }>(`SELECT DISTINCT project_id AS p FROM llm_traces WHERE span_name <> 'llm.chat.completion' AND project_id NOT LIKE 'p-%'`)).rows.map((r) => r.p);
     expect(projects.length).toBe(1);
     expect(await count(db(), `SELECT count(*) AS n FROM llm_traces_default WHERE project_id = $1`, projects)).toBe(0);
     expect(await rollupMatchesSpans(db(), projects[0]!)).toEqual({ rollup: res.rows, spans: res.rows, mismatched: 0 });
+    // The seeder analyses what it loaded: searches learn the recent arrival rate from it.
+    await db().query('ANALYZE llm_traces');
+    const counted = await analysedPartitionRows(db());
+    expect(counted.length).toBeGreaterThan(0);
+    expect(counted.reduce((a, p) => a + p.rows, 0)).toBeGreaterThan(0);
+    expect(counted.every((p, i) => i === 0 || p.lo < counted[i - 1]!.lo)).toBe(true);
+    expect(await recentWindowOf(db()).since(NOW, NOW)).toMatch(/^\d{4}-\d{2}-\d{2}T/);
   });
 
   it('keeps the rollups exact for statements on the partitioned parent: multi-row insert, update, delete', async () => {
