@@ -146,7 +146,7 @@ export function steadyMarkdown(minutes: readonly MinuteStats[], goals: readonly 
     );
   }
   lines.push('', '### PostgreSQL per minute', '');
-  lines.push('Wait events: average active client backends per event. GIN: the largest pending list of the minute, in pages (the index name without `llm_traces_`).', '');
+  lines.push('Wait events: average active client backends per event. GIN: the six largest pending lists of the minute, in pages (the index name without `llm_traces_`).', '');
   lines.push('| min | top wait events | GIN pending pages (max) | pending tuples (max, all) | vacuums / auto / autoanalyze | rows since vacuum |');
   lines.push('|---|---|---|---|---|---|');
   for (const m of minutes) {
@@ -155,10 +155,14 @@ export function steadyMarkdown(minutes: readonly MinuteStats[], goals: readonly 
       .slice(0, 5)
       .map(([w, n]) => `${w} ${n}`)
       .join(', ');
+    // The largest lists only: every partition has its GIN indexes, and all but the ones taking ingest are empty.
     const gin = ginSampled
       ? Object.entries(m.gin_pending_pages)
+          .filter(([, v]) => v > 0)
+          .sort((a, b) => b[1] - a[1])
+          .slice(0, 6)
           .map(([k, v]) => `${k.replace(/^llm_traces_/, '')} ${v}`)
-          .join(', ')
+          .join(', ') || 'all empty'
       : 'not sampled';
     lines.push(
       `| ${m.minute} | ${waits} | ${gin} | ${fmt(m.gin_pending_tuples_total)} | ${m.vacuums} / ${m.autovacuums} / ${m.autoanalyzes}${m.vacuum_running_samples ? ' (running)' : ''} | ${fmt(m.rows_inserted_since_vacuum)} |`,
