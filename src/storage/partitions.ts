@@ -74,6 +74,8 @@ export interface UpkeepResult {
   dropped: string[];
   /** Rollup rows past their horizon, per table. */
   rollupRowsDeleted: Record<string, number>;
+  /** Closed partitions never analysed before, analysed by this pass. */
+  analysed?: string[];
 }
 
 /**
@@ -82,7 +84,7 @@ export interface UpkeepResult {
  */
 export async function partitionUpkeep(db: Pick<Driver, 'transaction' | 'query'>, retentionDays: number, now = Date.now()): Promise<UpkeepResult> {
   const cutoff = retentionCutoff(retentionDays, now);
-  const res = await db.transaction(async (tx) => {
+  const res: UpkeepResult = await db.transaction(async (tx): Promise<UpkeepResult> => {
     const lock = await tx.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS ok', [UPKEEP_LOCK_KEY], ADMIN);
     if (!lock.rows[0]?.ok) return { ran: false, created: 0, adopted: 0, dropped: [], rollupRowsDeleted: {} };
     await tx.query(`SELECT set_config('lock_timeout', $1, true)`, [LOCK_TIMEOUT], ADMIN);
@@ -120,11 +122,28 @@ export async function partitionUpkeep(db: Pick<Driver, 'transaction' | 'query'>,
   if (res.ran) {
     const stats = await db.query<{ ok: boolean }>(`SELECT EXISTS (SELECT 1 FROM pg_stats WHERE tablename = 'llm_traces' AND inherited) AS ok`, [], ADMIN);
     if (!stats.rows[0]?.ok) await db.query('ANALYZE llm_traces', [], ADMIN);
+    // A partition whose range has passed and whose statistics were taken
+    // before it closed, or never (autovacuum off, or behind; a partition made
+    // ahead counts the zero rows it had when its indexes were built):
+    // searches read the recent arrival rate from these counts
+    // (src/traces/recent-window.ts), so count it once more, for good. Names
+    // come from the catalog.
+    const uncounted = await db.query<{ name: string }>(
+      `SELECT b.name FROM (${PARTITION_BOUNDS}) b
+         JOIN pg_class c ON c.relname = b.name AND pg_table_is_visible(c.oid)
+         LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid
+        WHERE NOT b.is_default AND b.hi <= $2 AND b.lo > '-infinity'
+          AND coalesce(greatest(s.last_analyze, s.last_autoanalyze), '-infinity') < b.hi`,
+      ['llm_traces', new Date(now)],
+      ADMIN,
+    );
+    for (const { name } of uncounted.rows) await db.query(`ANALYZE "${name}"`, [], ADMIN);
+    res.analysed = uncounted.rows.map((r) => r.name);
   }
   return res;
 }
 
-/** A day partition's bounds and its row count as of its last ANALYZE. */
+/** A partition's bounds and its row count as of its last ANALYZE. */
 export interface PartitionRows {
   lo: Date;
   hi: Date;

@@ -53,8 +53,8 @@ describeEachBackend('time partitions', (backend) => {
   });
 
   it('makes week partitions, and day partitions for the rest of a week that days already cover in part', async () => {
-    // A week four weeks ahead, with one day partition in it (as databases made before weeks have).
-    const monday = new Date(utcDay(NOW).getTime() + 28 * DAY_MS);
+    // A week eight weeks back, with one day partition in it (as databases made before weeks have).
+    const monday = new Date(utcDay(NOW).getTime() - 56 * DAY_MS);
     monday.setUTCDate(monday.getUTCDate() - ((monday.getUTCDay() + 6) % 7));
     const wednesday = new Date(monday.getTime() + 2 * DAY_MS);
     await db().query(`SELECT tracelens_create_partition(tracelens_partition_name($1), $1, $1 + interval '24 hours')`, [wednesday]);
@@ -126,15 +126,19 @@ describeEachBackend('time partitions', (backend) => {
   });
 
   it('upkeep moves default-partition spans of the kept range into their day partition without touching the rollups', async () => {
-    // A day 25 days back has no partition yet (the seeder's go back 21): its spans are in the default partition.
-    const old = Array.from({ length: 6 }, (_, i) => toRecord(span({ project_id: 'p-adopt', ts: at(-25, i) })));
+    // A day 32 days back has no partition yet (the seeder's weeks start at most 26 days back): its spans are in the default partition.
+    const old = Array.from({ length: 6 }, (_, i) => toRecord(span({ project_id: 'p-adopt', ts: at(-32, i) })));
     await insertSpanRecords(db(), old);
-    expect(await partitionOf(db(), at(-25))).toBe('llm_traces_default');
+    expect(await partitionOf(db(), at(-32))).toBe('llm_traces_default');
     const before = await rollupMatchesSpans(db(), 'p-adopt');
     const res = await partitionUpkeep(db(), 90, NOW);
     expect(res.ran).toBe(true);
     expect(res.adopted).toBeGreaterThanOrEqual(1);
-    expect(await partitionOf(db(), at(-25))).toMatch(/^llm_traces_[pw]\d{8}$/);
+    expect(await partitionOf(db(), at(-32))).toMatch(/^llm_traces_[pw]\d{8}$/);
+    // Its week has passed and statistics never counted it: the pass does, once, for the searches' arrival rate.
+    expect(res.analysed).toContain(await partitionOf(db(), at(-32)));
+    expect(await count(db(), `SELECT reltuples::int AS n FROM pg_class WHERE relname = $1`, [await partitionOf(db(), at(-32))])).toBeGreaterThanOrEqual(6);
+    expect((await partitionUpkeep(db(), 90, NOW)).analysed).not.toContain(await partitionOf(db(), at(-32)));
     expect(await count(db(), `SELECT count(*) AS n FROM llm_traces_default WHERE project_id = 'p-adopt'`)).toBe(0);
     expect(await rollupMatchesSpans(db(), 'p-adopt')).toEqual(before);
     expect(before).toEqual({ rollup: 6, spans: 6, mismatched: 0 });
