@@ -70,7 +70,7 @@ const ATTRIBUTES: Record<string, unknown>[] = [
   {},
   { feature: 'qa' },
   { b: 1, '10': 'ten', '2': 'two', a: true, '-1': 'neg', '01': 'lead zero' },
-  { n: 1.5, big: 12345678901234567890, small: 1e-7, exp: 1e21, neg: -0.25, zero: 0, nul: null },
+  { n: 1.5, big: 18446744073709551616, small: 1e-7, exp: 1e21, neg: -0.25, zero: 0, nul: null },
   { nested: { z: [1, 'two', { '3': null, x: [] }], a: {} }, list: [true, false, null] },
   { s: 'escapes " \\ \n \t \u0001 \u2028 🦜 é' },
   { 'key with "quotes"': 'v', 'ключ': 'значение' },
