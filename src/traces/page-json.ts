@@ -119,9 +119,13 @@ export function jsonSelectList(fields: readonly FieldDef[]): string {
 
 /** The statement around a page statement: the same rows, in the same order, with their JSON text. */
 export function wrapPageSql(sql: string, fields: readonly FieldDef[]): string {
-  // A projection over the subquery keeps its order: nothing between the
-  // subquery's ORDER BY ... LIMIT and the output reorders rows.
-  return `SELECT ${jsonSelectList(fields)} FROM (${sql}) p`;
+  // The page statement first: pg_stat_activity (and the slow-query tools
+  // reading it) keep only the first track_activity_query_size bytes of a
+  // statement, which must show what it reads, not the long SELECT list. A
+  // CTE used once is inlined (PostgreSQL 12+): the plan is the subquery's.
+  // A projection over it keeps its order: nothing between the page's
+  // ORDER BY ... LIMIT and the output reorders rows.
+  return `WITH p AS (${sql}) SELECT ${jsonSelectList(fields)} FROM p`;
 }
 
 /**
