@@ -14,7 +14,7 @@
 //
 //   npm run build && flock /work/wt/bench.lock npx tsx benches/throughput.ts [--duration 8] [--connections 50] [--pool 16]
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,16 +30,17 @@ import { queryPage } from '../src/traces/search-service.js';
 import { startApi, type ApiServer } from './harness/api-server.js';
 import { benchAdminToken, benchDatabaseUrl, BENCH_DATABASE_URL, BENCH_JWT_SECRET } from './harness/bench-env.js';
 import { runLoad } from './harness/load.js';
-import type { LatencySummary } from './harness/stats.js';
+import { summarize, type LatencySummary } from './harness/stats.js';
 import { freePort } from '../test/helpers/free-port.js';
 
 const { values: f } = parseArgs({
   options: {
     duration: { type: 'string', default: '8' },
     connections: { type: 'string', default: '50' },
-    pool: { type: 'string', default: '16' },
+    pool: { type: 'string', default: '8' },
     before: { type: 'string' },
     'skip-postgraphile': { type: 'boolean', default: false },
+    'skip-pgbench': { type: 'boolean', default: false },
     pages: { type: 'string', default: '50,1000' },
   },
 });
@@ -94,22 +95,29 @@ const results: Row[] = [];
 const dir = mkdtempSync(join(tmpdir(), 'tracelens-throughput-'));
 
 /** pgbench on statements with their parameters as literals: the database alone, no client-side cost. */
-function pgbench(name: string, statements: readonly Statement[]): LatencySummary {
+function pgbench(name: string, statements: readonly Statement[], prepared = false): LatencySummary {
   const file = join(dir, `${name}.sql`);
   const text = statements
     .map(({ sql, params }) => params.map((p, i) => [i + 1, p] as const).reverse().reduce((s, [n, p]) => s.replaceAll(`$${n}`, literal(p)), sql))
-    .map((s) => `${s.replace(/\s+/g, ' ')};`)
+    // pgbench reads `:name` as a variable (a bind parameter when prepared); the time format's colons are built instead.
+    .map((s) => `${s.replace(/\s+/g, ' ').replaceAll('HH24:MI:SS', "HH24' || chr(58) || 'MI' || chr(58) || 'SS")};`)
     .join('\n');
   writeFileSync(file, `${text}\n`);
   const log = join(dir, `${name}-log`);
   mkdirSync(log, { recursive: true });
-  const out = execFileSync('pgbench', ['-n', '-f', file, '-c', String(connections), '-j', '2', '-T', String(duration), '-P', '0', '-r', url], {
+  // As many clients as the API's pool: the database never sees more statements at once from one API process.
+  const out = execFileSync('pgbench', ['-n', '-M', prepared ? 'prepared' : 'simple', '-f', file, '-c', String(pool), '-j', '2', '-T', String(duration), '-l', `--log-prefix=${join(log, 'tx')}`, url], {
     encoding: 'utf8',
-    cwd: log,
   });
   const tps = Number(/tps = ([\d.]+)/.exec(out)?.[1] ?? NaN);
-  const avg = Number(/latency average = ([\d.]+) ms/.exec(out)?.[1] ?? NaN);
-  return { count: 0, rps: Math.round(tps), p50: avg, p95: NaN, p99: NaN, max: NaN, mean: avg, errors: 0 };
+  // The per-transaction log: the third column is the latency in microseconds.
+  const samples = readdirSync(log).flatMap((file) =>
+    readFileSync(join(log, file), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => Number(line.split(' ')[2]) / 1000),
+  );
+  return { ...summarize(samples, duration, 0), rps: Math.round(tps) };
 }
 
 async function startPostGraphile(): Promise<ApiServer> {
@@ -184,10 +192,11 @@ async function loadApi(name: string, server: ApiServer) {
   }
 }
 
-for (const page of pages) {
+for (const page of f['skip-pgbench'] ? [] : pages) {
   const { plain, json } = statements.get(page)!;
   record(page, `pgbench, page SQL (${plain.length} stmt)`, pgbench(`rows-${page}`, plain));
   record(page, 'pgbench, page SQL building the JSON', pgbench(`json-${page}`, json));
+  record(page, 'pgbench, the same, prepared', pgbench(`json-prepared-${page}`, json, true));
 }
 
 const after = await startApi(apiEnv);
@@ -218,13 +227,12 @@ if (!f['skip-postgraphile']) {
 }
 
 const lines = [
-  `Throughput at ${connections} connections, ${duration} s per case, ${rows} spans, API pool ${pool} (PostGraphile pool ${pool}), provider eq openai, newest first.`,
+  `Throughput at ${connections} HTTP connections, ${duration} s per case, ${rows} spans, provider eq openai, newest first;`,
+  `API pool ${pool}, PostGraphile pool ${pool}, pgbench ${pool} clients (what one API process lets reach the database at once).`,
   '',
   '| page | target | req/s | P50 ms | P99 ms | P99/P50 | errors |',
   '|---|---|---|---|---|---|---|',
   ...results.map((r) => `| ${r.page} | ${r.target} | ${r.rps} | ${Number.isNaN(r.p50) ? '' : r.p50} | ${Number.isNaN(r.p99) ? '' : r.p99} | ${Number.isNaN(r.p99) ? '' : (r.p99 / r.p50).toFixed(1)} | ${r.errors} |`),
-  '',
-  'pgbench rows show the average latency as P50 (pgbench reports no percentiles without a log).',
   '',
   ...pages.flatMap((page) => {
     const of = (t: string) => results.find((r) => r.page === page && r.target.startsWith(t))?.rps;
@@ -232,10 +240,10 @@ const lines = [
     const out: string[] = [];
     const pgl = of('PostGraphile');
     const before = of('tracelens before');
-    const floor = of('pgbench, page SQL building');
+    const floor = of('pgbench, the same, prepared');
     if (api && pgl) out.push(`${page} rows: tracelens / PostGraphile = ${(api / pgl).toFixed(2)}x`);
     if (api && before) out.push(`${page} rows: tracelens after / before = ${(api / before).toFixed(2)}x`);
-    if (api && floor) out.push(`${page} rows: tracelens / pgbench (JSON SQL) = ${(api / floor).toFixed(2)}`);
+    if (api && floor) out.push(`${page} rows: tracelens / pgbench (JSON SQL, prepared) = ${(api / floor).toFixed(2)}`);
     return out;
   }),
 ];

@@ -131,12 +131,14 @@ export function wrapPageSql(sql: string, fields: readonly FieldDef[]): string {
 /**
  * A Queryable that runs each page statement wrapped (wrapPageSql): hand it
  * to the page strategy (queryPage) in place of the database, and its rows
- * are JsonPageRow.
+ * are JsonPageRow. The statement whose text is `generic` (the strategy's
+ * value-independent one, if any) runs with a generic plan, planned once per
+ * connection (QueryOptions.genericPlan).
  */
-export function jsonPageReader(db: Queryable, fields: readonly FieldDef[]): Queryable {
+export function jsonPageReader(db: Queryable, fields: readonly FieldDef[], generic: string | null = null): Queryable {
   return {
     query<R>(sql: string, params?: readonly unknown[], opts?: QueryOptions): Promise<QueryResult<R>> {
-      return db.query<R>(wrapPageSql(sql, fields), params, opts);
+      return db.query<R>(wrapPageSql(sql, fields), params, sql === generic ? { ...opts, genericPlan: true } : opts);
     },
   };
 }

@@ -66,7 +66,11 @@ export interface SearchPageText {
  */
 export async function executeSearchText(db: Queryable, req: SearchRequest, ctx: SearchContext): Promise<SearchPageText> {
   const start = startPage(req, ctx);
-  const res = await queryPage(jsonPageReader(db, req.fields), req, start.bounds, start.after, queryOptions(ctx));
+  // The newest-window statement reads the range's time index whatever the
+  // values: it is planned once per connection (src/storage/prepared-statements.ts).
+  const head = buildWindowPageSql(req, start.bounds, start.after);
+  const reader = jsonPageReader(db, req.fields, head === null ? null : head.sql);
+  const res = await queryPage(reader, req, start.bounds, start.after, queryOptions(ctx));
   const all = res.rows as unknown as JsonPageRow[];
   const hasMore = all.length > req.limit;
   const rows = hasMore ? all.slice(0, req.limit) : all;
