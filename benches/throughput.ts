@@ -13,7 +13,8 @@
 // Each for the 50-row and the 1000-row page of `provider eq openai`.
 //
 //   npm run build && flock /work/wt/bench.lock npx tsx benches/throughput.ts [--duration 8] [--connections 50] [--pool 16]
-import { execFileSync, spawn } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import { promisify } from 'node:util';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -48,6 +49,7 @@ const duration = Number(f.duration);
 const connections = Number(f.connections);
 const pool = Number(f.pool);
 const url = benchDatabaseUrl(BENCH_DATABASE_URL);
+const execFileAsync = promisify(execFile);
 const here = dirname(fileURLToPath(import.meta.url));
 
 const client = new pg.Client({ connectionString: url });
@@ -90,12 +92,82 @@ interface Row {
   p50: number;
   p99: number;
   errors: number;
+  /** CPU milliseconds per request: the server process, all PostgreSQL processes, the load generator (this process). */
+  cpu?: { server: number; postgres: number; load: number };
+}
+
+/** utime + stime of a process in ms (clock ticks of 10 ms), 0 when it is gone. */
+function processCpuMs(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return 0;
+  }
+}
+
+const benchDb = new URL(url).pathname.slice(1);
+
+/**
+ * CPU of the PostgreSQL backends serving the bench database, sampled every
+ * 100 ms (a backend that exits takes its counters with it: pgbench's do, at
+ * the end of each run). Other databases' work on the same server is not counted.
+ */
+function postgresCpuSampler(): { stop(): number } {
+  const first = new Map<number, number>();
+  const last = new Map<number, number>();
+  const sample = (initial: boolean) => {
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      const pid = Number(entry);
+      try {
+        if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() !== 'postgres') continue;
+        if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(` ${benchDb} `)) continue;
+        const ms = processCpuMs(pid);
+        if (!first.has(pid)) first.set(pid, initial ? ms : 0);
+        last.set(pid, ms);
+      } catch {
+        // gone meanwhile
+      }
+    }
+  };
+  sample(true);
+  const timer = setInterval(() => sample(false), 100);
+  return {
+    stop() {
+      clearInterval(timer);
+      sample(false);
+      let total = 0;
+      for (const [pid, ms] of last) total += ms - first.get(pid)!;
+      return total;
+    },
+  };
+}
+
+/** Runs fn and returns its result with the CPU each party spent per completed request. */
+async function withCpu<T extends LatencySummary>(serverPid: number | undefined, fn: () => Promise<T>): Promise<T & { cpu: Row['cpu'] }> {
+  const s0 = serverPid === undefined ? 0 : processCpuMs(serverPid);
+  const pgCpu = postgresCpuSampler();
+  const l0 = process.cpuUsage();
+  const out = await fn();
+  const pgMs = pgCpu.stop();
+  const l = process.cpuUsage(l0);
+  const n = Math.max(1, out.count);
+  const per = (ms: number) => Math.round((ms / n) * 100) / 100;
+  return {
+    ...out,
+    cpu: {
+      server: per(serverPid === undefined ? 0 : processCpuMs(serverPid) - s0),
+      postgres: per(pgMs),
+      load: per((l.user + l.system) / 1000),
+    },
+  };
 }
 const results: Row[] = [];
 const dir = mkdtempSync(join(tmpdir(), 'tracelens-throughput-'));
 
 /** pgbench on statements with their parameters as literals: the database alone, no client-side cost. */
-function pgbench(name: string, statements: readonly Statement[], prepared = false): LatencySummary {
+async function pgbench(name: string, statements: readonly Statement[], prepared = false): Promise<LatencySummary & { cpu: Row['cpu'] }> {
   const file = join(dir, `${name}.sql`);
   const text = statements
     .map(({ sql, params }) => params.map((p, i) => [i + 1, p] as const).reverse().reduce((s, [n, p]) => s.replaceAll(`$${n}`, literal(p)), sql))
@@ -105,8 +177,9 @@ function pgbench(name: string, statements: readonly Statement[], prepared = fals
   writeFileSync(file, `${text}\n`);
   const log = join(dir, `${name}-log`);
   mkdirSync(log, { recursive: true });
+  const pgCpu = postgresCpuSampler();
   // As many clients as the API's pool: the database never sees more statements at once from one API process.
-  const out = execFileSync('pgbench', ['-n', '-M', prepared ? 'prepared' : 'simple', '-f', file, '-c', String(pool), '-j', '2', '-T', String(duration), '-l', `--log-prefix=${join(log, 'tx')}`, url], {
+  const { stdout: out } = await execFileAsync('pgbench', ['-n', '-M', prepared ? 'prepared' : 'simple', '-f', file, '-c', String(pool), '-j', '2', '-T', String(duration), '-l', `--log-prefix=${join(log, 'tx')}`, url], {
     encoding: 'utf8',
   });
   const tps = Number(/tps = ([\d.]+)/.exec(out)?.[1] ?? NaN);
@@ -117,19 +190,22 @@ function pgbench(name: string, statements: readonly Statement[], prepared = fals
       .filter(Boolean)
       .map((line) => Number(line.split(' ')[2]) / 1000),
   );
-  return { ...summarize(samples, duration, 0), rps: Math.round(tps) };
+  const pgMs = pgCpu.stop();
+  return { ...summarize(samples, duration, 0), rps: Math.round(tps), cpu: { server: NaN, postgres: Math.round((pgMs / Math.max(1, samples.length)) * 100) / 100, load: NaN } };
 }
 
 async function startPostGraphile(): Promise<ApiServer> {
   const folder = join(here, 'postgraphile');
   const bin = join(folder, 'node_modules', '.bin', 'postgraphile');
-  // Idempotent: installs only what benches/postgraphile/package.json names, from the registry, in that folder.
-  if (!existsSync(bin)) execFileSync('npm', ['install', '--no-audit', '--no-fund', '--omit=dev'], { cwd: folder, stdio: 'inherit' });
+  // Idempotent: installs only what benches/postgraphile/package-lock.json pins, from the registry, in that folder.
+  if (!existsSync(bin)) execFileSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: folder, stdio: 'inherit' });
   const port = await freePort();
   const child = spawn(
     bin,
     ['-c', url, '--schema', 'public', '--host', '127.0.0.1', '--port', String(port), '--append-plugins', 'postgraphile-plugin-connection-filter',
-      '--disable-query-log', '--max-pool-size', String(pool), '--disable-default-mutations'],
+      '--disable-query-log', '--max-pool-size', String(pool), '--disable-default-mutations',
+      // Expose llm_traces itself, not each of its partitions.
+      '--use-partitioned-parent'],
     { cwd: folder, stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, NODE_ENV: 'production' } },
   );
   const baseUrl = `http://127.0.0.1:${port}`;
@@ -165,9 +241,10 @@ const graphqlBody = (limit: number) =>
     query: `{ allLlmTraces(first: ${limit}, orderBy: [TS_DESC, ID_DESC], filter: { provider: { equalTo: "openai" } }) { nodes { ${SPAN_FIELDS} } } }`,
   });
 
-function record(page: number, target: string, s: LatencySummary) {
-  results.push({ page, target, rps: s.rps, p50: s.p50, p99: s.p99, errors: s.errors });
-  process.stderr.write(`${page} rows  ${target.padEnd(34)} ${String(s.rps).padStart(8)} req/s  p50 ${s.p50} ms  p99 ${s.p99} ms  errors ${s.errors}\n`);
+function record(page: number, target: string, s: LatencySummary & { cpu?: Row['cpu'] }) {
+  results.push({ page, target, rps: s.rps, p50: s.p50, p99: s.p99, errors: s.errors, cpu: s.cpu });
+  const cpu = s.cpu ? `  cpu ms/req server ${s.cpu.server} postgres ${s.cpu.postgres} load ${s.cpu.load}` : '';
+  process.stderr.write(`${page} rows  ${target.padEnd(34)} ${String(s.rps).padStart(8)} req/s  p50 ${s.p50} ms  p99 ${s.p99} ms  errors ${s.errors}${cpu}\n`);
 }
 
 const token = await benchAdminToken();
@@ -188,15 +265,15 @@ async function loadApi(name: string, server: ApiServer) {
     // One warm-up second: connections, JIT of the hot paths.
     const c = { url: `${server.baseUrl}/api/v1/traces/search`, method: 'POST' as const, headers: { authorization: `Bearer ${token}` }, bodies: [JSON.stringify(body(page))] };
     await runLoad(c, connections, 1);
-    record(page, name, await runLoad(c, connections, duration));
+    record(page, name, await withCpu(server.child.pid, () => runLoad(c, connections, duration)));
   }
 }
 
 for (const page of f['skip-pgbench'] ? [] : pages) {
   const { plain, json } = statements.get(page)!;
-  record(page, `pgbench, page SQL (${plain.length} stmt)`, pgbench(`rows-${page}`, plain));
-  record(page, 'pgbench, page SQL building the JSON', pgbench(`json-${page}`, json));
-  record(page, 'pgbench, the same, prepared', pgbench(`json-prepared-${page}`, json, true));
+  record(page, `pgbench, page SQL (${plain.length} stmt)`, await pgbench(`rows-${page}`, plain));
+  record(page, 'pgbench, page SQL building the JSON', await pgbench(`json-${page}`, json));
+  record(page, 'pgbench, the same, prepared', await pgbench(`json-prepared-${page}`, json, true));
 }
 
 const after = await startApi(apiEnv);
@@ -219,7 +296,7 @@ if (!f['skip-postgraphile']) {
     for (const page of pages) {
       const c = { url: `${pgl.baseUrl}/graphql`, method: 'POST' as const, headers: {}, bodies: [graphqlBody(page)] };
       await runLoad(c, connections, 1);
-      record(page, 'PostGraphile 4 + connection-filter', await runLoad(c, connections, duration));
+      record(page, 'PostGraphile 4 + connection-filter', await withCpu(pgl.child.pid, () => runLoad(c, connections, duration)));
     }
   } finally {
     await pgl.stop();
@@ -230,9 +307,12 @@ const lines = [
   `Throughput at ${connections} HTTP connections, ${duration} s per case, ${rows} spans, provider eq openai, newest first;`,
   `API pool ${pool}, PostGraphile pool ${pool}, pgbench ${pool} clients (what one API process lets reach the database at once).`,
   '',
-  '| page | target | req/s | P50 ms | P99 ms | P99/P50 | errors |',
-  '|---|---|---|---|---|---|---|',
-  ...results.map((r) => `| ${r.page} | ${r.target} | ${r.rps} | ${Number.isNaN(r.p50) ? '' : r.p50} | ${Number.isNaN(r.p99) ? '' : r.p99} | ${Number.isNaN(r.p99) ? '' : (r.p99 / r.p50).toFixed(1)} | ${r.errors} |`),
+  '| page | target | req/s | P50 ms | P99 ms | P99/P50 | errors | CPU ms/req: server / PostgreSQL / load generator |',
+  '|---|---|---|---|---|---|---|---|',
+  ...results.map(
+    (r) =>
+      `| ${r.page} | ${r.target} | ${r.rps} | ${r.p50} | ${r.p99} | ${(r.p99 / r.p50).toFixed(1)} | ${r.errors} | ${r.cpu ? `${r.cpu.server} / ${r.cpu.postgres} / ${r.cpu.load}` : ''} |`,
+  ),
   '',
   ...pages.flatMap((page) => {
     const of = (t: string) => results.find((r) => r.page === page && r.target.startsWith(t))?.rps;

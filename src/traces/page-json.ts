@@ -156,8 +156,9 @@ export function spanJson(row: JsonPageRow): string {
 
 /** The page's `data` array as JSON text. */
 export function spansJson(rows: readonly JsonPageRow[]): string {
-  if (rows.length === 0) return '[]';
-  let out = '[' + spanJson(rows[0]!);
-  for (let i = 1; i < rows.length; i++) out += ',' + spanJson(rows[i]!);
-  return out + ']';
+  // One join, not a concatenation per row: a flat string, where `+=` builds a
+  // rope of a thousand pieces that every later slice or write flattens again.
+  const parts = new Array<string>(rows.length);
+  for (let i = 0; i < rows.length; i++) parts[i] = spanJson(rows[i]!);
+  return `[${parts.join(',')}]`;
 }
