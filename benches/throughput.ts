@@ -42,6 +42,8 @@ const { values: f } = parseArgs({
     before: { type: 'string' },
     'skip-postgraphile': { type: 'boolean', default: false },
     'skip-pgbench': { type: 'boolean', default: false },
+    /** Also run the API with a larger young generation (docs/performance.md, "API overhead"). */
+    tuned: { type: 'boolean', default: false },
     pages: { type: 'string', default: '50,1000' },
   },
 });
@@ -241,10 +243,11 @@ const graphqlBody = (limit: number) =>
     query: `{ allLlmTraces(first: ${limit}, orderBy: [TS_DESC, ID_DESC], filter: { provider: { equalTo: "openai" } }) { nodes { ${SPAN_FIELDS} } } }`,
   });
 
-function record(page: number, target: string, s: LatencySummary & { cpu?: Row['cpu'] }) {
+function record(page: number, target: string, s: LatencySummary & { cpu?: Row['cpu']; statuses?: Record<string, number> }) {
   results.push({ page, target, rps: s.rps, p50: s.p50, p99: s.p99, errors: s.errors, cpu: s.cpu });
   const cpu = s.cpu ? `  cpu ms/req server ${s.cpu.server} postgres ${s.cpu.postgres} load ${s.cpu.load}` : '';
-  process.stderr.write(`${page} rows  ${target.padEnd(34)} ${String(s.rps).padStart(8)} req/s  p50 ${s.p50} ms  p99 ${s.p99} ms  errors ${s.errors}${cpu}\n`);
+  const statuses = s.statuses ? `  statuses ${JSON.stringify(s.statuses)}` : '';
+  process.stderr.write(`${page} rows  ${target.padEnd(34)} ${String(s.rps).padStart(8)} req/s  p50 ${s.p50} ms  p95 ${s.p95} ms  p99 ${s.p99} ms  max ${s.max} ms  errors ${s.errors}${cpu}${statuses}\n`);
 }
 
 const token = await benchAdminToken();
@@ -282,6 +285,14 @@ try {
 } finally {
   await after.stop();
 }
+if (f.tuned) {
+  const tuned = await startApi({ ...apiEnv, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --max-semi-space-size=32`.trim() });
+  try {
+    await loadApi('tracelens, --max-semi-space-size=32', tuned);
+  } finally {
+    await tuned.stop();
+  }
+}
 if (f.before) {
   const before = await startApi(apiEnv, [], join(f.before, 'bin', 'tracelens.js'));
   try {
@@ -317,11 +328,13 @@ const lines = [
   ...pages.flatMap((page) => {
     const of = (t: string) => results.find((r) => r.page === page && r.target.startsWith(t))?.rps;
     const api = of('tracelens (cache off)');
+    const tunedRps = of('tracelens, --max-semi-space-size');
     const out: string[] = [];
     const pgl = of('PostGraphile');
     const before = of('tracelens before');
     const floor = of('pgbench, the same, prepared');
     if (api && pgl) out.push(`${page} rows: tracelens / PostGraphile = ${(api / pgl).toFixed(2)}x`);
+    if (tunedRps && pgl) out.push(`${page} rows: tracelens (--max-semi-space-size=32) / PostGraphile = ${(tunedRps / pgl).toFixed(2)}x`);
     if (api && before) out.push(`${page} rows: tracelens after / before = ${(api / before).toFixed(2)}x`);
     if (api && floor) out.push(`${page} rows: tracelens / pgbench (JSON SQL, prepared) = ${(api / floor).toFixed(2)}`);
     return out;
