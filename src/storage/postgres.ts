@@ -26,6 +26,11 @@ export interface PostgresDriverOptions {
   pool: Config['db'];
   applicationName?: string;
   observe?: QueryObserver;
+  /**
+   * Named statements and the generic plan mode (QueryOptions.prepare, genericPlan); default true.
+   * Off behind a transaction-mode pooler, where neither survives from one transaction to the next.
+   */
+  preparedStatements?: boolean;
 }
 
 /** After a connection-level failure, answer 503 at once for this long instead of piling onto a dead server. */
@@ -37,6 +42,7 @@ export class PostgresDriver implements Driver {
   readonly engine = 'postgres' as const;
   readonly pool: pg.Pool;
   private readonly observe: QueryObserver | undefined;
+  private readonly prepared: boolean;
   private readonly maxWaiting: number;
   private readonly url: string;
   private readonly connectTimeoutMs: number;
@@ -46,6 +52,7 @@ export class PostgresDriver implements Driver {
 
   constructor(opts: PostgresDriverOptions) {
     this.observe = opts.observe;
+    this.prepared = opts.preparedStatements ?? true;
     this.maxWaiting = opts.pool.maxWaiting;
     this.url = opts.url;
     const connectTimeoutMs = Math.min(opts.pool.connectTimeoutMs, opts.pool.acquireTimeoutMs);
@@ -146,8 +153,9 @@ export class PostgresDriver implements Driver {
       throw err;
     }
     try {
-      await usePlanMode(client, opts.genericPlan === true);
-      const name = opts.prepare || opts.genericPlan ? await prepareOn(client, sql) : undefined;
+      const generic = this.prepared && opts.genericPlan === true;
+      await usePlanMode(client, generic);
+      const name = this.prepared && (opts.prepare || generic) ? await prepareOn(client, sql) : undefined;
       const res = await runCancellable<R>(client, sql, params, opts.signal, name);
       this.observe?.(opts.kind ?? 'other', performance.now() - started, true, opts);
       client.release();

@@ -58,4 +58,17 @@ describe('prepared page statements [postgres]', () => {
     const again = await driver.query<{ v: number }>('SELECT $1::int + 0 AS v', [5], { genericPlan: true });
     expect(again.rows[0]!.v).toBe(5);
   });
+
+  it('runs everything unnamed in the default mode when prepared statements are off (transaction-mode poolers)', async () => {
+    const plain = new PostgresDriver({ url: db.url, pool: { ...TEST_POOL, poolMax: 1, poolMin: 0 }, preparedStatements: false });
+    try {
+      await plain.query('SELECT $1::int AS v', [1], { genericPlan: true });
+      const mode = await plain.query<{ plan_cache_mode: string }>('SHOW plan_cache_mode', [], { genericPlan: true });
+      expect(mode.rows[0]!.plan_cache_mode).toBe('auto');
+      const n = await plain.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_prepared_statements');
+      expect(n.rows[0]!.n).toBe(0);
+    } finally {
+      await plain.close();
+    }
+  });
 });
