@@ -50,7 +50,7 @@ if (flags.generated) {
   for (const [scopeName, scope] of scopes) {
     for (const shape of gen) {
       const req = searchRequestFromBody(shape.body, principalFromClaims({ ...benchClaims(scope), exp: 0 }));
-      const q = shapeSql({ body: shape.body } as never, scope);
+      const q = shapeSql({ body: shape.body }, scope);
       await client.query(`SELECT set_config('statement_timeout', $1, false)`, [String(Number(flags['timeout-ms']))]);
       const res = await client.query(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${q.sql}`, q.params as unknown[]).catch(() => null);
       const plan = res === null ? null : (res.rows[0] as { 'QUERY PLAN': [{ Plan: PlanNode; 'Execution Time': number }] })['QUERY PLAN'][0];

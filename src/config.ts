@@ -41,6 +41,9 @@ export const CONFIG_SCHEMA = {
     }),
     maxWaiting: int('DB_MAX_WAITING', 200, { min: 0 }, { meaning: 'requests that may queue for a connection; beyond it the answer is an immediate 503' }),
   },
+  dbPreparedStatements: bool('DB_PREPARED_STATEMENTS', true, {
+    meaning: 'plan the search page statement once per connection (named statements, session plan mode); turn off behind a transaction-mode pooler such as PgBouncer',
+  }),
   redisUrl: url('REDIS_URL', ['redis:', 'rediss:'], { meaning: 'Redis for the shared result cache and rate limits; unset = in-process' }),
   cache: {
     enabled: bool('CACHE_ENABLED', true, { meaning: 'turn the result cache off entirely' }),

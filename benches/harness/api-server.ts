@@ -13,10 +13,10 @@ export interface ApiServer {
 }
 
 
-/** args: extra flags of `serve`, e.g. ['--workers', '2']. */
-export async function startApi(env: Record<string, string>, args: string[] = []): Promise<ApiServer> {
+/** args: extra flags of `serve`, e.g. ['--workers', '2']; bin: another build's bin/tracelens.js (a before/after in one run). */
+export async function startApi(env: Record<string, string>, args: string[] = [], bin = BIN): Promise<ApiServer> {
   const port = await freePort();
-  const child = spawn(process.execPath, [BIN, 'serve', ...args], {
+  const child = spawn(process.execPath, [...(process.env.API_NODE_OPTIONS ?? '').split(' ').filter(Boolean), bin, 'serve', ...args], {
     env: {
       ...process.env,
       HOST: '127.0.0.1',

@@ -22,6 +22,16 @@ export const serializePageBody: (body: { data: unknown[]; pagination: Pagination
   { schema: external },
 );
 
+const serializePagination: (p: Pagination) => string = fastJson({ $ref: 'Pagination#' }, { schema: external });
+
+/**
+ * The same text as serializePageBody, around a `data` array that is JSON
+ * text already (the database built it: src/traces/page-json.ts).
+ */
+export function pageBodyText(data: string, pagination: Pagination): string {
+  return `{"data":${data},"pagination":${serializePagination(pagination)}}`;
+}
+
 /** Sends `{"status":"success","data":...,"pagination":...,"meta":{...}}` around a serialized body. */
 export function sendPage(request: FastifyRequest, reply: FastifyReply, body: string, cached: boolean) {
   const text = `{"status":"success",${body.slice(1, -1)},"meta":${JSON.stringify(meta(request, cached))}}`;

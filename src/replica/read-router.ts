@@ -201,6 +201,8 @@ export interface OpenReadRouterOptions {
   primaryUrl: string;
   replicaUrl: string;
   pool: Config['db'];
+  /** As the primary's (PostgresDriverOptions.preparedStatements). */
+  preparedStatements?: boolean;
   maxLagS: number;
   observe?: QueryObserver;
   probeIntervalMs?: number;
@@ -208,7 +210,13 @@ export interface OpenReadRouterOptions {
 
 /** A router over an open primary: a replica pool like the primary's, and one probe connection per server. */
 export function openReadRouter(o: OpenReadRouterOptions): ReadRouter {
-  const replica = new PostgresDriver({ url: o.replicaUrl, pool: o.pool, observe: o.observe, applicationName: 'tracelens-reader' });
+  const replica = new PostgresDriver({
+    url: o.replicaUrl,
+    pool: o.pool,
+    observe: o.observe,
+    applicationName: 'tracelens-reader',
+    preparedStatements: o.preparedStatements,
+  });
   // Unobserved: the probe's statements are not API traffic. Short timeouts: a probe is bounded anyway.
   const probePool = { ...o.pool, poolMax: 1, poolMin: 0, statementTimeoutMs: 2000, connectTimeoutMs: 2000, maxWaiting: 1 };
   const probe = {

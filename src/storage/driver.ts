@@ -17,6 +17,16 @@ export interface QueryOptions {
   requestId?: string;
   /** Value-free shape of the filter (see metrics/query-shape.ts); never the values themselves. */
   shape?: string;
+  /**
+   * Run as a named statement, parsed once per connection (src/storage/prepared-statements.ts):
+   * for statements whose text repeats per query shape, values only in parameters. Ignored by the embedded engine.
+   */
+  prepare?: boolean;
+  /**
+   * Prepared, and planned once per connection whatever the values (plan_cache_mode = force_generic_plan):
+   * only for statements whose best plan does not depend on their values. Ignored by the embedded engine.
+   */
+  genericPlan?: boolean;
 }
 
 /** What the observer learns about a statement besides kind and duration: never SQL or parameters. */

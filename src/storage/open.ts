@@ -16,7 +16,7 @@ export interface Drivers {
 
 export async function openDriver(config: Config, observe?: QueryObserver): Promise<Driver> {
   if (config.databaseUrl) {
-    return new PostgresDriver({ url: config.databaseUrl, pool: config.db, observe });
+    return new PostgresDriver({ url: config.databaseUrl, pool: config.db, observe, preparedStatements: config.dbPreparedStatements });
   }
   return EmbeddedDriver.open({ dataDir: config.dataDir, observe });
 }
@@ -29,6 +29,7 @@ export async function openDrivers(config: Config, observe?: QueryObserver): Prom
     primaryUrl: config.databaseUrl,
     replicaUrl: config.databaseReadUrl,
     pool: config.db,
+    preparedStatements: config.dbPreparedStatements,
     maxLagS: config.readMaxLagS,
     observe,
   });

@@ -7,6 +7,7 @@ import type { Config } from '../config.js';
 import { appError, type AppError } from '../errors.js';
 import { withTimeout } from '../with-timeout.js';
 import { isConnectionFailure, toAppError } from './db-errors.js';
+import { prepareOn, usePlanMode } from './prepared-statements.js';
 import type { Driver, PoolStats, QueryObserver, QueryOptions, QueryResult, Tx } from './driver.js';
 
 /**
@@ -25,6 +26,11 @@ export interface PostgresDriverOptions {
   pool: Config['db'];
   applicationName?: string;
   observe?: QueryObserver;
+  /**
+   * Named statements and the generic plan mode (QueryOptions.prepare, genericPlan); default true.
+   * Off behind a transaction-mode pooler, where neither survives from one transaction to the next.
+   */
+  preparedStatements?: boolean;
 }
 
 /** After a connection-level failure, answer 503 at once for this long instead of piling onto a dead server. */
@@ -36,6 +42,7 @@ export class PostgresDriver implements Driver {
   readonly engine = 'postgres' as const;
   readonly pool: pg.Pool;
   private readonly observe: QueryObserver | undefined;
+  private readonly prepared: boolean;
   private readonly maxWaiting: number;
   private readonly url: string;
   private readonly connectTimeoutMs: number;
@@ -45,6 +52,7 @@ export class PostgresDriver implements Driver {
 
   constructor(opts: PostgresDriverOptions) {
     this.observe = opts.observe;
+    this.prepared = opts.preparedStatements ?? true;
     this.maxWaiting = opts.pool.maxWaiting;
     this.url = opts.url;
     const connectTimeoutMs = Math.min(opts.pool.connectTimeoutMs, opts.pool.acquireTimeoutMs);
@@ -145,7 +153,10 @@ export class PostgresDriver implements Driver {
       throw err;
     }
     try {
-      const res = await runCancellable<R>(client, sql, params, opts.signal);
+      const generic = this.prepared && opts.genericPlan === true;
+      await usePlanMode(client, generic);
+      const name = this.prepared && (opts.prepare || generic) ? await prepareOn(client, sql) : undefined;
+      const res = await runCancellable<R>(client, sql, params, opts.signal, name);
       this.observe?.(opts.kind ?? 'other', performance.now() - started, true, opts);
       client.release();
       return { rows: res.rows, rowCount: res.rowCount ?? res.rows.length };
@@ -162,6 +173,7 @@ export class PostgresDriver implements Driver {
   async exec(sql: string): Promise<void> {
     const client = await this.acquire();
     try {
+      await usePlanMode(client, false);
       // No parameters: pg uses the simple protocol, which accepts several statements.
       await client.query(sql);
       client.release();
@@ -191,6 +203,7 @@ export class PostgresDriver implements Driver {
     };
     let broken: Error | undefined;
     try {
+      await usePlanMode(client, false);
       await client.query('BEGIN');
       const out = await fn(tx);
       await client.query('COMMIT');
@@ -268,8 +281,9 @@ export class PostgresDriver implements Driver {
  * Runs a query; when the signal aborts (the HTTP client went away) asks the
  * server to cancel the statement so it stops using a backend.
  */
-async function runCancellable<R>(client: pg.PoolClient, sql: string, params: readonly unknown[], signal?: AbortSignal) {
-  if (!signal) return client.query(sql, params as unknown[]) as unknown as Promise<pg.QueryResult<R & pg.QueryResultRow>>;
+async function runCancellable<R>(client: pg.PoolClient, sql: string, params: readonly unknown[], signal?: AbortSignal, name?: string) {
+  const query: pg.QueryConfig = { text: sql, values: params as unknown[], ...(name === undefined ? {} : { name }) };
+  if (!signal) return client.query(query) as unknown as Promise<pg.QueryResult<R & pg.QueryResultRow>>;
   if (signal.aborted) throw appError.CLIENT_CLOSED_REQUEST();
   const pid = (client as unknown as { processID?: number }).processID;
   const onAbort = () => {
@@ -284,7 +298,7 @@ async function runCancellable<R>(client: pg.PoolClient, sql: string, params: rea
   };
   signal.addEventListener('abort', onAbort, { once: true });
   try {
-    return (await client.query(sql, params as unknown[])) as unknown as pg.QueryResult<R & pg.QueryResultRow>;
+    return (await client.query(query)) as unknown as pg.QueryResult<R & pg.QueryResultRow>;
   } catch (err) {
     // Our own cancel after the client went away is not a statement timeout.
     if (signal.aborted) throw appError.CLIENT_CLOSED_REQUEST();

@@ -165,6 +165,15 @@ function servedInPageOrder(filter: FilterNode | null): boolean {
   return entry !== undefined && (entry.value === undefined || entry.value === filter.value);
 }
 
+/**
+ * One statement of a page. `planOnce`: its best plan does not depend on its
+ * values (the newest-window statement reads the range's time index whatever
+ * they are), so it may be planned once per connection and reused.
+ */
+export interface PageStatement extends CompiledSql {
+  planOnce: boolean;
+}
+
 /** What the search service knows of the data that the pure page planner does not. */
 export interface PagePlanHints {
   /**
@@ -207,13 +216,15 @@ export interface PagePlanHints {
  * with partitions times indexes). Only a page that the recent stretch cannot
  * fill pays for planning the whole range.
  */
-export function planPageSql(req: SearchRequest, bounds: PageBounds, after: KeysetPosition | null, hints: PagePlanHints): CompiledSql[] {
-  if (req.sort.field.name !== 'ts') return [plainPageSql(req, bounds, after, null)];
+export function planPageSql(req: SearchRequest, bounds: PageBounds, after: KeysetPosition | null, hints: PagePlanHints): PageStatement[] {
+  const plain = (since: string | null): PageStatement => ({ ...plainPageSql(req, bounds, after, since), planOnce: false });
+  if (req.sort.field.name !== 'ts') return [plain(null)];
   const since = req.sort.desc ? recentStart(bounds, hints.recentSince) : null;
-  if (servedInPageOrder(splitTimeBounds(req.filter).rest)) {
-    return since === null ? [plainPageSql(req, bounds, after, null)] : [plainPageSql(req, bounds, after, since), plainPageSql(req, bounds, after, null)];
-  }
-  return [windowPageSql(req, bounds, after, since, hints.window), fencedPageSql(req, bounds, after)];
+  if (servedInPageOrder(splitTimeBounds(req.filter).rest)) return since === null ? [plain(null)] : [plain(since), plain(null)];
+  return [
+    { ...windowPageSql(req, bounds, after, since, hints.window), planOnce: true },
+    { ...fencedPageSql(req, bounds, after), planOnce: false },
+  ];
 }
 
 /** The recent bound when it narrows the range (later than its start). */

@@ -8,13 +8,13 @@ import type { Principal } from '../auth/principal.js';
 import type { ResultCache } from '../cache/result-cache.js';
 import { appError } from '../errors.js';
 import { decodeCursor, encodeCursor, queryHash, type CursorPayload } from '../query/cursor.js';
-import type { CompiledSql } from '../query/compile.js';
 import type { FieldDef } from '../query/fields.js';
 import { canonicalQuery, filterShapeOf, requestKey, type SearchRequest } from '../query/request.js';
 import type { Queryable, QueryOptions, QueryResult } from '../storage/driver.js';
-import { planPageSql, resolveBounds, type PagePlanHints, ROW_ID, SORT_KEY, type KeysetPosition, type PageBounds } from './page-sql.js';
+import { planPageSql, resolveBounds, ROW_ID, SORT_KEY, type KeysetPosition, type PageBounds, type PagePlanHints, type PageStatement } from './page-sql.js';
 import { recentWindowOf } from './recent-window.js';
 import type { SpanRow } from './trace-sql.js';
+import { jsonPageReader, spansJson, type JsonPageRow } from './page-json.js';
 
 export interface SearchContext {
   /** HMAC key of cursors. */
@@ -37,38 +37,11 @@ export interface SearchPage {
 
 /** Runs one page of a normalized search request (no cache: the seam the cache and the differential tests use). */
 export async function executeSearch(db: Queryable, req: SearchRequest, ctx: SearchContext): Promise<SearchPage> {
-  const hash = queryHash(canonicalQuery(req));
-  let bounds: PageBounds;
-  let after: KeysetPosition | null = null;
-  if (req.cursor !== null) {
-    const c = decodeCursor(ctx.cursorKey, req.cursor, hash);
-    checkKeyType(c, req.sort.field);
-    bounds = { from: c.f, to: c.t };
-    after = { key: c.k, id: c.i };
-  } else {
-    bounds = resolveBounds(req, ctx.now ?? Date.now());
-  }
-  const res = await queryPage(
-    db,
-    req,
-    bounds,
-    after,
-    { kind: ctx.kind ?? 'search', signal: ctx.signal, requestId: ctx.requestId, shape: ctx.shape },
-    ctx.now ?? Date.now(),
-  );
+  const start = startPage(req, ctx);
+  const res = await queryPage(db, req, start.bounds, start.after, queryOptions(ctx), ctx.now ?? Date.now());
   const hasMore = res.rows.length > req.limit;
   const rows = hasMore ? res.rows.slice(0, req.limit) : res.rows;
-  let cursor: string | null = null;
-  if (hasMore) {
-    const last = rows[rows.length - 1]!;
-    cursor = encodeCursor(ctx.cursorKey, {
-      h: hash,
-      k: last[SORT_KEY] as string | number | null,
-      i: Number(last[ROW_ID]),
-      f: bounds.from,
-      t: bounds.to,
-    });
-  }
+  const cursor = hasMore ? nextCursor(ctx.cursorKey, start, rows[rows.length - 1]!) : null;
   // Newest property first: deleting an object's last-added property rolls
   // its shape back, any other order turns every row into a slow dictionary
   // object just before it is serialized.
@@ -77,6 +50,66 @@ export async function executeSearch(db: Queryable, req: SearchRequest, ctx: Sear
     delete r[SORT_KEY];
   }
   return { rows, cursor, hasMore };
+}
+
+/** A page whose spans are JSON text already (src/traces/page-json.ts): what the routes send. */
+export interface SearchPageText {
+  /** The `data` array as JSON text, exactly as the Span schema serializes the rows. */
+  data: string;
+  cursor: string | null;
+  hasMore: boolean;
+}
+
+/**
+ * executeSearch with the page's JSON built by the database: the same
+ * statements (whatever queryPage runs), each wrapped so that every row comes
+ * back as its span's JSON text, which is passed through without being parsed.
+ */
+export async function executeSearchText(db: Queryable, req: SearchRequest, ctx: SearchContext): Promise<SearchPageText> {
+  const start = startPage(req, ctx);
+  // The statements come from the database handle itself (its partition
+  // statistics are cached per handle), and run through the JSON wrapper. The
+  // newest-window statement reads the range's time index whatever the
+  // values: it is planned once per connection (src/storage/prepared-statements.ts).
+  const steps = await pageStatements(db, req, start.bounds, start.after, ctx.now ?? Date.now());
+  const reader = jsonPageReader(db, req.fields, steps.find((s) => s.planOnce)?.sql ?? null);
+  const res = await runPageStatements(reader, steps, req.limit, queryOptions(ctx));
+  const all = res.rows as unknown as JsonPageRow[];
+  const hasMore = all.length > req.limit;
+  const rows = hasMore ? all.slice(0, req.limit) : all;
+  const cursor = hasMore ? nextCursor(ctx.cursorKey, start, rows[rows.length - 1]!) : null;
+  return { data: spansJson(rows), cursor, hasMore };
+}
+
+/** Where a page starts: the request's hash (cursors are bound to it), its absolute time bounds and the keyset position after the previous page. */
+export interface PageStart {
+  hash: string;
+  bounds: PageBounds;
+  after: KeysetPosition | null;
+}
+
+/** Checks and decodes the cursor, or resolves relative times against one clock for a first page. */
+export function startPage(req: SearchRequest, ctx: Pick<SearchContext, 'cursorKey' | 'now'>): PageStart {
+  const hash = queryHash(canonicalQuery(req));
+  if (req.cursor === null) return { hash, bounds: resolveBounds(req, ctx.now ?? Date.now()), after: null };
+  const c = decodeCursor(ctx.cursorKey, req.cursor, hash);
+  checkKeyType(c, req.sort.field);
+  return { hash, bounds: { from: c.f, to: c.t }, after: { key: c.k, id: c.i } };
+}
+
+/** The signed cursor of the page after the one whose last row (with its hidden keyset columns) is given. */
+export function nextCursor(cursorKey: Uint8Array, start: PageStart, last: Readonly<Partial<Record<typeof SORT_KEY | typeof ROW_ID, unknown>>>): string {
+  return encodeCursor(cursorKey, {
+    h: start.hash,
+    k: last[SORT_KEY] as string | number | null,
+    i: Number(last[ROW_ID]),
+    f: start.bounds.from,
+    t: start.bounds.to,
+  });
+}
+
+export function queryOptions(ctx: SearchContext): QueryOptions {
+  return { kind: ctx.kind ?? 'search', signal: ctx.signal, requestId: ctx.requestId, shape: ctx.shape };
 }
 
 /**
@@ -93,10 +126,14 @@ export async function queryPage(
   now = Date.now(),
   hints: Partial<PagePlanHints> = {},
 ): Promise<QueryResult<SpanRow>> {
-  const steps = await pageStatements(db, req, bounds, after, now, hints);
+  return runPageStatements(db, await pageStatements(db, req, bounds, after, now, hints), req.limit, opts);
+}
+
+/** Runs a page's statements in turn until one returns a full page (limit + 1 rows); the last one always answers. */
+async function runPageStatements(db: Queryable, steps: readonly PageStatement[], limit: number, opts: QueryOptions): Promise<QueryResult<SpanRow>> {
   for (let i = 0; ; i++) {
     const res = await db.query<SpanRow>(steps[i]!.sql, steps[i]!.params, opts);
-    if (i === steps.length - 1 || res.rows.length > req.limit) return res;
+    if (i === steps.length - 1 || res.rows.length > limit) return res;
   }
 }
 
@@ -111,7 +148,7 @@ export async function pageStatements(
   after: KeysetPosition | null,
   now: number,
   hints: Partial<PagePlanHints> = {},
-): Promise<CompiledSql[]> {
+): Promise<PageStatement[]> {
   const recent = hints.recentSince !== undefined ? hints.recentSince : await recentSince(db, req, bounds, after, now);
   return planPageSql(req, bounds, after, { recentSince: recent, window: hints.window });
 }
@@ -149,7 +186,7 @@ export interface PageRequestOptions {
   /** Aborted when the client goes away; ignored for shared (cacheable) queries. */
   signal?: AbortSignal;
   /** The page body as sent; the cache stores this text. */
-  serialize: (page: SearchPage, req: SearchRequest) => string;
+  serialize: (page: SearchPageText, req: SearchRequest) => string;
 }
 
 /** One page as serialized text, through the cache for first pages. */
@@ -161,7 +198,7 @@ export async function searchPage(
 ): Promise<{ value: string; cached: boolean }> {
   const shared = deps.cacheEnabled && req.cursor === null;
   const run = () =>
-    executeSearch(deps.reader, req, {
+    executeSearchText(deps.reader, req, {
       cursorKey: deps.cursorKey,
       // A query several requests share (single flight) must outlive any one client.
       signal: shared ? undefined : opts.signal,

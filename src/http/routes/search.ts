@@ -5,7 +5,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { MAX_LIMIT, type SearchBody, type SearchRequest } from '../../query/request.js';
 import { searchRequestFromBody } from '../../traces/search-request.js';
 import { searchPage } from '../../traces/search-service.js';
-import { sendPage, serializePageBody } from '../page-serializer.js';
+import { pageBodyText, sendPage } from '../page-serializer.js';
 import { envelopeSchema, PAGINATION_REF } from '../envelope.js';
 import { errorResponses, PROTECTED_ROUTE_ERRORS, SEARCH_REQUEST_ERRORS } from '../error-responses.js';
 
@@ -33,8 +33,7 @@ export async function respondWithPage(
       kind,
       requestId: String(request.id),
       signal: abortOnDisconnect(reply),
-      serialize: (page) =>
-        serializePageBody({ data: page.rows, pagination: { cursor: page.cursor, has_more: page.hasMore, limit: req.limit, total: null } }),
+      serialize: (page) => pageBodyText(page.data, { cursor: page.cursor, has_more: page.hasMore, limit: req.limit, total: null }),
     },
   );
   return sendPage(request, reply, body, cached);
