@@ -9,7 +9,7 @@
 // I/O, no clock.
 import type { FilterNode } from '../query/ast.js';
 import type { Column } from '../query/fields.js';
-import { GRAIN_MS, GRAINS, PERCENTILES, ROLLUP_DIMENSIONS, ROLLUP_FAMILIES, type FamilyName, type Grain, type RollupFamily } from './catalog.js';
+import { GRAIN_MS, GRAINS, PERCENTILES, ROLLUP_DIMENSIONS, ROLLUP_FAMILIES, USER_COLUMN, type FamilyName, type Grain, type RollupFamily } from './catalog.js';
 import { grainFits } from './intervals.js';
 import type { MetricsRequest } from './metrics-request.js';
 
@@ -41,15 +41,18 @@ export function rawReason(req: Pick<MetricsRequest, 'groupBy' | 'filter' | 'metr
   const bad = req.filter === null ? null : nonRollupPredicate(req.filter);
   if (bad !== null) return `filter on ${bad}`;
   for (const m of req.metrics) {
-    if (m.metric.kind === 'distinct') return `${m.metric.name} is counted exactly on raw rows`;
+    // Distinct users: exact over the user family's rows; any other distinct count needs the spans.
+    if (m.metric.kind === 'distinct' && m.metric.distinct !== USER_COLUMN) return `${m.metric.name} is counted exactly on raw rows`;
     if (PERCENTILES[m.aggregation] !== undefined && !m.metric.measure?.histogram) return `${m.aggregation} of ${m.metric.name} has no histogram`;
   }
   return null;
 }
 
 /** Span columns the filter and group-by read: a rollup family must be keyed by all of them. */
-export function usedColumns(req: Pick<MetricsRequest, 'groupBy' | 'filter'>): Set<Column> {
+export function usedColumns(req: Pick<MetricsRequest, 'groupBy' | 'filter'> & Partial<Pick<MetricsRequest, 'metrics'>>): Set<Column> {
   const cols = new Set<Column>();
+  // A distinct count of users reads user_id from every segment.
+  for (const m of req.metrics ?? []) if (m.metric.kind === 'distinct' && m.metric.distinct !== undefined) cols.add(m.metric.distinct);
   for (const g of req.groupBy) if (g.kind === 'column') cols.add(g.column);
   const walk = (node: FilterNode): void => {
     if (node.kind === 'and' || node.kind === 'or') node.children.forEach(walk);
