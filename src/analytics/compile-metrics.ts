@@ -53,7 +53,7 @@ export interface CompiledMetricsQuery extends CompiledSql {
   readonly countsSeries: boolean;
   /**
    * Rollup-mode percentiles left to the service: a statement returning
-   * (__ts, g0.., metric, bins, counts) rows to merge per (bucket, groups),
+   * (__ts, g0.., metric, packed) rows to merge per (bucket, groups),
    * and which output columns they fill.
    */
   readonly histogram?: CompiledSql & { readonly parts: readonly HistogramPart[] };
@@ -101,12 +101,14 @@ export function segmentTable(s: Segment, kind: 'tables' | 'histograms'): Column 
 
 /** The SQL pieces every segment of a statement shares, their values appended to `params`. */
 interface SqlEnv {
-  readonly tz: string;
+  /** The time zone placeholder, appended on first use (an unreferenced parameter has no type). */
+  readonly tz: () => string;
   readonly rawGroups: readonly string[];
   readonly rollupGroups: readonly string[];
   readonly tagsJoin: string;
-  readonly rawBucket: string;
-  readonly rollupBucket: string;
+  readonly rawBucket: () => string;
+  /** The output bucket of a rollup segment's rows. */
+  readonly rollupBucket: (s: Segment) => string;
   readonly where: (timeCol: Column, s: Segment) => string;
   readonly groupByClause: (n: number) => string;
   readonly select: (bucket: string, groups: readonly string[], cols: readonly string[]) => string;
@@ -117,7 +119,8 @@ function sqlEnv(input: MetricsQueryInput, params: SqlParams): SqlEnv {
   // Shared conditions: compiled once, their placeholders reused by every segment.
   const scope = input.scope === null ? null : scopeSql(input.scope, params);
   const filter = req.filter === null ? null : compileNode(req.filter, params);
-  const tz = usesTimeZone(req.interval) ? params.append(req.timeZone, 'text') : '';
+  let tzParam: string | null = null;
+  const tz = () => (usesTimeZone(req.interval) ? (tzParam ??= params.append(req.timeZone, 'text')) : '');
   const rawGroups = req.groupBy.map((g) => {
     switch (g.kind) {
       case 'column':
@@ -131,7 +134,7 @@ function sqlEnv(input: MetricsQueryInput, params: SqlParams): SqlEnv {
   const rollupGroups = req.groupBy.map((g) => (g.kind === 'column' ? g.column : 'NULL'));
   // Spans without tags form the NULL group; a span with two tags counts in both.
   const tagsJoin = req.groupBy.some((g) => g.kind === 'tags') ? ` LEFT JOIN LATERAL unnest(${TAGS_COLUMN}) AS tg(tag) ON true` : '';
-  const bucketOf = (t: Column) => (req.interval === null ? 'NULL::timestamptz' : bucketSql(req.interval, t, tz));
+  const bucketOf = (t: Column) => (req.interval === null ? 'NULL::timestamptz' : bucketSql(req.interval, t, tz()));
   const where = (timeCol: Column, s: Segment) => {
     const conds: string[] = [];
     if (scope !== null) conds.push(scope);
@@ -145,8 +148,10 @@ function sqlEnv(input: MetricsQueryInput, params: SqlParams): SqlEnv {
     rawGroups,
     rollupGroups,
     tagsJoin,
-    rawBucket: bucketOf(TS_COLUMN),
-    rollupBucket: bucketOf(BUCKET_COLUMN),
+    rawBucket: () => bucketOf(TS_COLUMN),
+    // A segment of the interval's own grain is already bucketed: its bucket column is the output
+    // bucket (a day grain is only planned where the zone's offset is zero), no date_trunc per row.
+    rollupBucket: (s: Segment) => (req.interval !== null && req.interval.name === s.source ? BUCKET_COLUMN : bucketOf(BUCKET_COLUMN)),
     where,
     groupByClause: (n: number) => `GROUP BY ${Array.from({ length: n }, (_, i) => i + 1).join(', ')}`,
     select: (bucket, groups, cols) => [`${bucket} AS b`, ...groups.map((g, i) => `${g} AS g${i}`), ...cols].join(', '),
@@ -155,29 +160,29 @@ function sqlEnv(input: MetricsQueryInput, params: SqlParams): SqlEnv {
 
 /**
  * One segment's latency histograms. perBin: (b, groups, metric, bin, n) rows
- * aggregated in SQL; otherwise (b, groups, metric, bins, counts) with the
- * arrays as text, one row per stored histogram, for mergeHistograms().
+ * aggregated in SQL; otherwise (b, groups, metric, packed), one row per
+ * stored histogram with its text form ('bins;counts'), for mergeHistograms().
  */
 function histogramSegmentSql(env: SqlEnv, s: Segment, idList: string, perBin: boolean): string {
   const { select, where, groupByClause, rawBucket, rollupBucket, rawGroups, rollupGroups, tagsJoin } = env;
   const k = 1 + rawGroups.length;
   if (s.source === 'raw') {
     const binned =
-      `SELECT ${select(rawBucket, rawGroups, ['h.metric', 'tracelens_latency_bin(h.v) AS bin', 'count(*) AS n'])} FROM ${TABLE}${tagsJoin}` +
+      `SELECT ${select(rawBucket(), rawGroups, ['h.metric', 'tracelens_latency_bin(h.v) AS bin', 'count(*) AS n'])} FROM ${TABLE}${tagsJoin}` +
       ` CROSS JOIN LATERAL (VALUES (1::smallint, duration_ms), (2::smallint, ttft_ms)) AS h(metric, v)` +
       ` WHERE ${where(TS_COLUMN, s)} AND h.v IS NOT NULL AND h.metric = ANY(${idList}) ${groupByClause(k + 2)}`;
     if (perBin) return binned;
     const cols = ['b', ...rawGroups.map((_, i) => `g${i}`), 'metric'].join(', ');
-    return `SELECT ${cols}, array_agg(bin ORDER BY bin)::text AS bins, array_agg(n ORDER BY bin)::text AS counts FROM (${binned}) r ${groupByClause(k + 1)}`;
+    return `SELECT ${cols}, tracelens_hist_text(array_agg(bin ORDER BY bin), array_agg(n::integer ORDER BY bin)) AS packed FROM (${binned}) r ${groupByClause(k + 1)}`;
   }
   const table = segmentTable(s, 'histograms');
   if (perBin) {
     return (
-      `SELECT ${select(rollupBucket, rollupGroups, ['metric', 'u.bin', 'sum(u.n) AS n'])} FROM ${table} CROSS JOIN LATERAL unnest(bins, counts) AS u(bin, n)` +
+      `SELECT ${select(rollupBucket(s), rollupGroups, ['metric', 'u.bin', 'sum(u.n) AS n'])} FROM ${table} CROSS JOIN LATERAL unnest(bins, counts) AS u(bin, n)` +
       ` WHERE ${where(BUCKET_COLUMN, s)} AND metric = ANY(${idList}) ${groupByClause(k + 2)}`
     );
   }
-  return `SELECT ${select(rollupBucket, rollupGroups, ['metric', 'bins::text AS bins', 'counts::text AS counts'])} FROM ${table} WHERE ${where(BUCKET_COLUMN, s)} AND metric = ANY(${idList})`;
+  return `SELECT ${select(rollupBucket(s), rollupGroups, ['metric', 'packed'])} FROM ${table} WHERE ${where(BUCKET_COLUMN, s)} AND metric = ANY(${idList})`;
 }
 
 export function compileMetricsQuery(input: MetricsQueryInput): CompiledMetricsQuery {
@@ -249,9 +254,9 @@ export function compileMetricsQuery(input: MetricsQueryInput): CompiledMetricsQu
 
   const segmentSql = (s: Segment) => {
     if (s.source === 'raw') {
-      return `SELECT ${select(rawBucket, rawGroups, partList.map((p) => `${p.raw} AS ${p.name}`))} FROM ${TABLE}${tagsJoin} WHERE ${where(TS_COLUMN, s)} ${groupByClause(keys.length)}`;
+      return `SELECT ${select(rawBucket(), rawGroups, partList.map((p) => `${p.raw} AS ${p.name}`))} FROM ${TABLE}${tagsJoin} WHERE ${where(TS_COLUMN, s)} ${groupByClause(keys.length)}`;
     }
-    return `SELECT ${select(rollupBucket, rollupGroups, partList.map((p) => `${p.rollup} AS ${p.name}`))} FROM ${segmentTable(s, 'tables')} WHERE ${where(BUCKET_COLUMN, s)} ${groupByClause(keys.length)}`;
+    return `SELECT ${select(rollupBucket(s), rollupGroups, partList.map((p) => `${p.rollup} AS ${p.name}`))} FROM ${segmentTable(s, 'tables')} WHERE ${where(BUCKET_COLUMN, s)} ${groupByClause(keys.length)}`;
   };
 
   const ctes: string[] = [];
@@ -263,8 +268,8 @@ export function compileMetricsQuery(input: MetricsQueryInput): CompiledMetricsQu
     // The union of every segment's users per (bucket, groups): exact, whichever segments answer.
     const userSegment = (s: Segment) =>
       s.source === 'raw'
-        ? `SELECT ${select(rawBucket, rawGroups, [`${USER_COLUMN} AS u`])} FROM ${TABLE}${tagsJoin} WHERE ${where(TS_COLUMN, s)}`
-        : `SELECT ${select(rollupBucket, rollupGroups, [`${USER_COLUMN} AS u`])} FROM ${segmentTable(s, 'tables')} WHERE ${where(BUCKET_COLUMN, s)}`;
+        ? `SELECT ${select(rawBucket(), rawGroups, [`${USER_COLUMN} AS u`])} FROM ${TABLE}${tagsJoin} WHERE ${where(TS_COLUMN, s)}`
+        : `SELECT ${select(rollupBucket(s), rollupGroups, [`${USER_COLUMN} AS u`])} FROM ${segmentTable(s, 'tables')} WHERE ${where(BUCKET_COLUMN, s)}`;
     ctes.push(`d AS (SELECT ${keyList}, ${distinctParts.map((n) => `count(DISTINCT u) AS ${n}`).join(', ')} FROM (${plan.segments.map(userSegment).join(' UNION ALL ')}) x GROUP BY ${keyList})`);
     extra.push({ name: 'd', cols: distinctParts });
   }
@@ -300,9 +305,9 @@ export function compileMetricsQuery(input: MetricsQueryInput): CompiledMetricsQu
   if (req.fill !== null && req.interval !== null) {
     const from = params.append(new Date(input.fromMs).toISOString(), 'timestamptz');
     const to = params.append(new Date(input.toMs).toISOString(), 'timestamptz');
-    const xBucket = bucketSql(req.interval, 'x', tz);
+    const xBucket = bucketSql(req.interval, 'x', tz());
     ctes.push(
-      `t AS (SELECT DISTINCT ${xBucket} AS b FROM generate_series(${bucketSql(req.interval, from, tz)}, ${to}, INTERVAL '${fillStep(req.interval)}') AS x WHERE x < ${to})`,
+      `t AS (SELECT DISTINCT ${xBucket} AS b FROM generate_series(${bucketSql(req.interval, from, tz())}, ${to}, INTERVAL '${fillStep(req.interval)}') AS x WHERE x < ${to})`,
     );
     if (groupNames.length > 0) {
       const maxFilled = params.append(METRICS_LIMITS.maxFilledPoints, 'bigint');

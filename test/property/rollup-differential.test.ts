@@ -19,7 +19,9 @@ import { compileMetricsQuery } from '../../src/analytics/compile-metrics.js';
 import { metricsRequestFromBody, type MetricsBody } from '../../src/analytics/metrics-request.js';
 import { executeMetricsQuery, resolveRange } from '../../src/analytics/metrics-service.js';
 import type { Plan } from '../../src/analytics/planner.js';
-import { normalizedSql } from '../../src/analytics/reports/error-messages.js';
+import { normalizedSql, topErrors } from '../../src/analytics/reports/error-messages.js';
+import type { ReportContext } from '../../src/analytics/reports/report-context.js';
+import { topTraces } from '../../src/analytics/reports/top-traces.js';
 import { SqlParams } from '../../src/query/compile.js';
 import type { SpanRecord } from '../../src/storage/span-record.js';
 import { insertSpanRecords } from '../../src/storage/span-writer.js';
@@ -153,9 +155,10 @@ const ROLLUP_CHECK = (table: string, dims: readonly string[], unit: string) => {
 const HIST_CHECK = (table: string, dims: readonly string[], unit: string) => {
   const keys = ['project_id', 'bucket', ...dims.slice(1), 'metric'].join(', ');
   return {
-    rollup: `SELECT ${keys}, bins::text AS bins, counts::text AS counts FROM ${table} ORDER BY ${keys}`,
+    rollup: `SELECT ${keys}, bins::text AS bins, counts::text AS counts, packed FROM ${table} ORDER BY ${keys}`,
     raw:
-      `SELECT ${keys}, array_agg(bin ORDER BY bin)::text AS bins, array_agg(n ORDER BY bin)::text AS counts FROM (` +
+      `SELECT ${keys}, array_agg(bin ORDER BY bin)::text AS bins, array_agg(n ORDER BY bin)::text AS counts,` +
+      ` string_agg(bin::text, ',' ORDER BY bin) || ';' || string_agg(n::text, ',' ORDER BY bin) AS packed FROM (` +
       `SELECT ${keys}, bin, count(*) AS n FROM (SELECT llm_traces.*, date_trunc('${unit}', ts, 'UTC') AS bucket, h.metric, tracelens_latency_bin(h.v) AS bin FROM llm_traces ` +
       `CROSS JOIN LATERAL (VALUES (1::smallint, duration_ms), (2::smallint, ttft_ms)) AS h(metric, v) WHERE h.v IS NOT NULL) t GROUP BY ${keys}, bin) b GROUP BY ${keys} ORDER BY ${keys}`,
   };
@@ -214,7 +217,7 @@ const QUERY_SETS: { metrics: MetricsBody['metrics']; having?: MetricsBody['havin
 ];
 
 describeEachBackend('differential: rollups vs raw rows', (backend) => {
-  const stats = { scenarios: 0, spans: 0, rollupRows: 0, errorRows: 0, traceRows: 0, queries: 0, viaRollup: 0, percentiles: 0, tables: {} as Record<string, number> };
+  const stats = { scenarios: 0, spans: 0, rollupRows: 0, errorRows: 0, traceRows: 0, reports: 0, queries: 0, viaRollup: 0, percentiles: 0, tables: {} as Record<string, number> };
   afterAll(() => {
     console.info(`[rollup differential ${backend().name}] ${JSON.stringify(stats)}`);
   });
@@ -265,6 +268,21 @@ describeEachBackend('differential: rollups vs raw rows', (backend) => {
         stats.traceRows += tg.rows.length;
 
         for (const mq of queries) {
+          // The reports' own structures: error groups and most expensive traces equal the raw answer, for any range and scope.
+          for (const scope of [null, ['p1']]) {
+            const ctx: ReportContext = {
+              db,
+              scope,
+              query: { from: '', to: null, projects: null, wireFilter: null, filter: null },
+              fromMs: BASE + mq.from,
+              toMs: BASE + mq.from + mq.length,
+              now: BASE + SPAN_MS,
+              sources: [],
+            };
+            expect(await topErrors(ctx, 50), `top errors ${JSON.stringify(mq)}`).toEqual(await topErrors(ctx, 50, { raw: true }));
+            expect(await topTraces(ctx, 3), `top traces ${JSON.stringify(mq)}`).toEqual(await topTraces(ctx, 3, { raw: true }));
+            stats.reports++;
+          }
           for (const set of QUERY_SETS) {
             const metrics = set.metrics;
             const req = metricsRequestFromBody({
