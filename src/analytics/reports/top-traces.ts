@@ -37,8 +37,6 @@ interface Row {
   user_id: string | null;
 }
 
-const ORDER = 'cost DESC, project_id COLLATE "C", trace_id COLLATE "C"';
-
 /** From llm_trace_costs (inside the range) and raw rows (straddling a bound). */
 function fromTraceCosts(ctx: ReportContext, limit: number, params: SqlParams): string {
   const scope = ctx.scope === null ? 'true' : scopeSql(ctx.scope, params);
@@ -55,7 +53,8 @@ function fromTraceCosts(ctx: ReportContext, limit: number, params: SqlParams): s
     ` (array_agg(span_name ORDER BY ts, id))[1] AS first, (array_agg(user_id ORDER BY ts, id))[1] AS user_id` +
     ` FROM llm_traces WHERE total_cost_usd > 0 AND ${scope} AND ts >= ${from} AND ts < ${to} AND (project_id, trace_id) IN (SELECT project_id, trace_id FROM edge) GROUP BY 1, 2)` +
     ` SELECT trace_id, project_id, cost::text AS cost, spans, tokens, started, first, user_id FROM (SELECT * FROM inside UNION ALL SELECT * FROM straddle) x` +
-    ` ORDER BY ${ORDER} LIMIT ${n}`
+    // Qualified: the output column cost is the text form.
+    ` ORDER BY x.cost DESC, x.project_id COLLATE "C", x.trace_id COLLATE "C" LIMIT ${n}`
   );
 }
 
