@@ -265,12 +265,20 @@ export function compileMetricsQuery(input: MetricsQueryInput): CompiledMetricsQu
 
   const extra: { name: string; cols: readonly string[] }[] = [];
   if (distinctParts.length > 0) {
-    // The union of every segment's users per (bucket, groups): exact, whichever segments answer.
+    // The union of every segment's users per (bucket, groups), de-duplicated by a hash aggregate
+    // before counting (count(DISTINCT) would sort them): exact, whichever segments answer.
+    const userTable = (s: Segment) => {
+      const t = s.source === 'raw' ? undefined : rollupFamily('user').tables[s.source];
+      if (t === undefined) throw new Error(`no user rollup for segment ${s.source}`);
+      return t;
+    };
     const userSegment = (s: Segment) =>
       s.source === 'raw'
         ? `SELECT ${select(rawBucket(), rawGroups, [`${USER_COLUMN} AS u`])} FROM ${TABLE}${tagsJoin} WHERE ${where(TS_COLUMN, s)}`
-        : `SELECT ${select(rollupBucket(s), rollupGroups, [`${USER_COLUMN} AS u`])} FROM ${segmentTable(s, 'tables')} WHERE ${where(BUCKET_COLUMN, s)}`;
-    ctes.push(`d AS (SELECT ${keyList}, ${distinctParts.map((n) => `count(DISTINCT u) AS ${n}`).join(', ')} FROM (${plan.segments.map(userSegment).join(' UNION ALL ')}) x GROUP BY ${keyList})`);
+        : `SELECT ${select(rollupBucket(s), rollupGroups, [`${USER_COLUMN} AS u`])} FROM ${userTable(s)} WHERE ${where(BUCKET_COLUMN, s)}`;
+    ctes.push(
+      `d AS (SELECT ${keyList}, ${distinctParts.map((n) => `count(u) AS ${n}`).join(', ')} FROM (SELECT ${keyList}, u FROM (${plan.segments.map(userSegment).join(' UNION ALL ')}) x GROUP BY ${keyList}, u) y GROUP BY ${keyList})`,
+    );
     extra.push({ name: 'd', cols: distinctParts });
   }
   let histogram: CompiledMetricsQuery['histogram'];

@@ -9,7 +9,7 @@
 // I/O, no clock.
 import type { FilterNode } from '../query/ast.js';
 import type { Column } from '../query/fields.js';
-import { GRAIN_MS, GRAINS, PERCENTILES, ROLLUP_DIMENSIONS, ROLLUP_FAMILIES, USER_COLUMN, type FamilyName, type Grain, type RollupFamily } from './catalog.js';
+import { GRAIN_MS, GRAINS, PERCENTILES, ROLLUP_DIMENSIONS, ROLLUP_FAMILIES, rollupFamily, USER_COLUMN, type FamilyName, type Grain, type RollupFamily } from './catalog.js';
 import { grainFits } from './intervals.js';
 import type { MetricsRequest } from './metrics-request.js';
 
@@ -49,10 +49,8 @@ export function rawReason(req: Pick<MetricsRequest, 'groupBy' | 'filter' | 'metr
 }
 
 /** Span columns the filter and group-by read: a rollup family must be keyed by all of them. */
-export function usedColumns(req: Pick<MetricsRequest, 'groupBy' | 'filter'> & Partial<Pick<MetricsRequest, 'metrics'>>): Set<Column> {
+export function usedColumns(req: Pick<MetricsRequest, 'groupBy' | 'filter'>): Set<Column> {
   const cols = new Set<Column>();
-  // A distinct count of users reads user_id from every segment.
-  for (const m of req.metrics ?? []) if (m.metric.kind === 'distinct' && m.metric.distinct !== undefined) cols.add(m.metric.distinct);
   for (const g of req.groupBy) if (g.kind === 'column') cols.add(g.column);
   const walk = (node: FilterNode): void => {
     if (node.kind === 'and' || node.kind === 'or') node.children.forEach(walk);
@@ -97,8 +95,13 @@ export function planMetricsQuery(req: MetricsRequest, fromMs: number, toMs: numb
   if (reason !== null) return whole;
   const needsHistogram = req.metrics.some((m) => PERCENTILES[m.aggregation] !== undefined);
   const cols = usedColumns(req);
+  // Distinct users come from the user family (its rows, grouped and filtered the same way), the
+  // other figures from the smallest family that fits: only grains and columns the user family has.
+  const users = req.metrics.some((m) => m.metric.kind === 'distinct');
+  const userFamily = rollupFamily('user');
   const families = new Map<Grain, FamilyName>();
   for (const g of GRAINS) {
+    if (users && (userFamily.tables[g] === undefined || ![...cols].every((c) => userFamily.dimensions.includes(c)))) continue;
     const f = familyFor(g, cols, needsHistogram);
     if (f !== undefined && grainFits(g, req.interval, req.timeZone, fromMs, toMs)) families.set(g, f.name);
   }

@@ -209,11 +209,13 @@ const USERS: MetricsBody['metrics'] = [
 ];
 /** Percentiles with a having on one: computed in SQL from the unnested arrays (a 0 ms percentile is 0 either way). */
 const PCT_HAVING = [{ alias: 'd50', operator: 'gt', value: 0 }];
-const QUERY_SETS: { metrics: MetricsBody['metrics']; having?: MetricsBody['having']; approx: boolean }[] = [
+const QUERY_SETS: { metrics: MetricsBody['metrics']; having?: MetricsBody['having']; approx: boolean; wholeDays?: boolean }[] = [
   { metrics: METRICS, approx: false },
   { metrics: PCT, approx: true },
   { metrics: PCT, having: PCT_HAVING, approx: true },
   { metrics: USERS, approx: false },
+  // Whole days with ragged ends, so the user family's day rows answer the middle.
+  { metrics: USERS, approx: false, wholeDays: true },
 ];
 
 describeEachBackend('differential: rollups vs raw rows', (backend) => {
@@ -292,8 +294,8 @@ describeEachBackend('differential: rollups vs raw rows', (backend) => {
               filter: mq.filter,
               interval: mq.interval,
               time_zone: mq.time_zone,
-              from: new Date(BASE + mq.from).toISOString(),
-              to: new Date(BASE + mq.from + mq.length).toISOString(),
+              from: new Date(set.wholeDays ? BASE - 600_000 : BASE + mq.from).toISOString(),
+              to: new Date(set.wholeDays ? BASE + SPAN_MS - 60_000 : BASE + mq.from + mq.length).toISOString(),
               limit: 10_000,
             });
             let range: { fromMs: number; toMs: number };

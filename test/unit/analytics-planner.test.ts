@@ -47,9 +47,12 @@ describe('planMetricsQuery', () => {
     expect(tables({ metrics: [{ metric: 'duration', aggregation: 'p95' }], group_by: ['provider'] })).toEqual(['raw', 'model:1h', 'model:1d', 'model:1h', 'raw']);
     expect(tables({ metrics: [{ metric: 'duration', aggregation: 'p95' }], group_by: ['environment'] })).toEqual(['raw', 'status:1h', 'status:1d', 'status:1h', 'raw']);
     expect(tables({ metrics: [{ metric: 'duration', aggregation: 'p95' }], group_by: ['span_name'] })).toEqual(['raw', 'wide:1h', 'wide:1d', 'wide:1h', 'raw']);
-    // Per user only per day, so the edges are raw rows; distinct users read the user family too.
+    // Per user only per day, so the edges are raw rows. Distinct users (read from the user family by
+    // the compiler) keep the query to the user family's grains and key; the other figures read the smallest family.
     expect(tables({ group_by: ['user_id'] })).toEqual(['raw', 'user:1d', 'raw']);
-    expect(tables({ metrics: [{ metric: 'unique_users' }] })).toEqual(['raw', 'user:1d', 'raw']);
+    expect(tables({ metrics: [{ metric: 'unique_users' }] })).toEqual(['raw', 'project:1d', 'raw']);
+    expect(tables({ metrics: [{ metric: 'unique_users' }], group_by: ['user_id'] })).toEqual(['raw', 'user:1d', 'raw']);
+    expect(tables({ metrics: [{ metric: 'unique_users' }], group_by: ['model'] })).toEqual(['raw']);
   });
 
   it('sends to the raw table what rollups cannot answer, and says why', () => {
