@@ -95,7 +95,7 @@ export type Grain = '1m' | '1h' | '1d';
 export const GRAINS: readonly Grain[] = ['1d', '1h', '1m'];
 export const GRAIN_MS: Readonly<Record<Grain, number>> = { '1m': 60_000, '1h': 3_600_000, '1d': 86_400_000 };
 
-export type FamilyName = 'project' | 'status' | 'model' | 'user' | 'wide';
+export type FamilyName = 'project' | 'status' | 'model' | 'user' | 'user_model' | 'wide';
 
 /**
  * A set of rollup tables keyed by the same dimensions (besides project_id and
@@ -131,6 +131,8 @@ export const ROLLUP_FAMILIES: readonly RollupFamily[] = Object.freeze([
   family('model', ['provider', 'model'], ['1h', '1d'], ['1h', '1d']),
   // Per user only per day: tens of thousands of users make finer grains as large as the spans.
   family('user', ['user_id'], ['1d'], []),
+  // A user's spending split by provider and model (cost attribution per user).
+  family('user_model', ['user_id', 'provider', 'model'], ['1d'], []),
   family('wide', ['provider', 'model', 'environment', 'status_code', 'span_name'], ['1m', '1h', '1d'], ['1h', '1d']),
 ]);
 const FAMILY_BY_NAME: ReadonlyMap<FamilyName, RollupFamily> = new Map(ROLLUP_FAMILIES.map((f) => [f.name, f]));
@@ -138,7 +140,7 @@ export function rollupFamily(name: FamilyName): RollupFamily {
   return FAMILY_BY_NAME.get(name)!;
 }
 /** Every rollup and histogram table, in the order the triggers maintain them. */
-const MAINTENANCE_ORDER: readonly FamilyName[] = ['wide', 'project', 'status', 'model', 'user'];
+const MAINTENANCE_ORDER: readonly FamilyName[] = ['wide', 'project', 'status', 'model', 'user', 'user_model'];
 export const ROLLUP_TABLES: readonly Column[] = [
   ...MAINTENANCE_ORDER.flatMap((n) => Object.values(rollupFamily(n).tables)),
   ...MAINTENANCE_ORDER.flatMap((n) => Object.values(rollupFamily(n).histograms)),

@@ -31,7 +31,7 @@ import {
 } from './catalog.js';
 import { bucketSql, fillStep, usesTimeZone } from './intervals.js';
 import { METRICS_LIMITS, type HavingOperator, type MetricsRequest } from './metrics-request.js';
-import type { Plan, Segment } from './planner.js';
+import { usedColumns, userFamilyFor, type Plan, type Segment } from './planner.js';
 
 /** One pre-aggregated column of p/a: how raw rows, rollup rows and partials produce it. */
 interface Part {
@@ -267,8 +267,9 @@ export function compileMetricsQuery(input: MetricsQueryInput): CompiledMetricsQu
   if (distinctParts.length > 0) {
     // The union of every segment's users per (bucket, groups), de-duplicated by a hash aggregate
     // before counting (count(DISTINCT) would sort them): exact, whichever segments answer.
+    const cols = usedColumns(req);
     const userTable = (s: Segment) => {
-      const t = s.source === 'raw' ? undefined : rollupFamily('user').tables[s.source];
+      const t = s.source === 'raw' ? undefined : userFamilyFor(s.source, cols)?.tables[s.source];
       if (t === undefined) throw new Error(`no user rollup for segment ${s.source}`);
       return t;
     };

@@ -9,7 +9,7 @@
 // I/O, no clock.
 import type { FilterNode } from '../query/ast.js';
 import type { Column } from '../query/fields.js';
-import { GRAIN_MS, GRAINS, PERCENTILES, ROLLUP_DIMENSIONS, ROLLUP_FAMILIES, rollupFamily, USER_COLUMN, type FamilyName, type Grain, type RollupFamily } from './catalog.js';
+import { GRAIN_MS, GRAINS, PERCENTILES, ROLLUP_DIMENSIONS, ROLLUP_FAMILIES, USER_COLUMN, type FamilyName, type Grain, type RollupFamily } from './catalog.js';
 import { grainFits } from './intervals.js';
 import type { MetricsRequest } from './metrics-request.js';
 
@@ -68,6 +68,11 @@ function familyFor(grain: Grain, cols: ReadonlySet<Column>, needsHistogram: bool
   );
 }
 
+/** The smallest family keyed by user_id and every column of `cols` at this grain: where distinct users of a segment come from. */
+export function userFamilyFor(grain: Grain, cols: ReadonlySet<Column>): RollupFamily | undefined {
+  return ROLLUP_FAMILIES.find((f) => f.tables[grain] !== undefined && f.dimensions.includes(USER_COLUMN) && [...cols].every((c) => f.dimensions.includes(c)));
+}
+
 /** The first predicate a rollup cannot evaluate: a non-dimension field, or full-text search. */
 function nonRollupPredicate(node: FilterNode): string | null {
   switch (node.kind) {
@@ -98,10 +103,9 @@ export function planMetricsQuery(req: MetricsRequest, fromMs: number, toMs: numb
   // Distinct users come from the user family (its rows, grouped and filtered the same way), the
   // other figures from the smallest family that fits: only grains and columns the user family has.
   const users = req.metrics.some((m) => m.metric.kind === 'distinct');
-  const userFamily = rollupFamily('user');
   const families = new Map<Grain, FamilyName>();
   for (const g of GRAINS) {
-    if (users && (userFamily.tables[g] === undefined || ![...cols].every((c) => userFamily.dimensions.includes(c)))) continue;
+    if (users && userFamilyFor(g, cols) === undefined) continue;
     const f = familyFor(g, cols, needsHistogram);
     if (f !== undefined && grainFits(g, req.interval, req.timeZone, fromMs, toMs)) families.set(g, f.name);
   }

@@ -52,7 +52,10 @@ describe('planMetricsQuery', () => {
     expect(tables({ group_by: ['user_id'] })).toEqual(['raw', 'user:1d', 'raw']);
     expect(tables({ metrics: [{ metric: 'unique_users' }] })).toEqual(['raw', 'project:1d', 'raw']);
     expect(tables({ metrics: [{ metric: 'unique_users' }], group_by: ['user_id'] })).toEqual(['raw', 'user:1d', 'raw']);
-    expect(tables({ metrics: [{ metric: 'unique_users' }], group_by: ['model'] })).toEqual(['raw']);
+    expect(tables({ metrics: [{ metric: 'unique_users' }], group_by: ['model'] })).toEqual(['raw', 'model:1d', 'raw']);
+    expect(tables({ metrics: [{ metric: 'unique_users' }], group_by: ['environment'] })).toEqual(['raw']);
+    // A user's split by provider or model.
+    expect(tables({ group_by: ['user_id', 'provider'] })).toEqual(['raw', 'user_model:1d', 'raw']);
   });
 
   it('sends to the raw table what rollups cannot answer, and says why', () => {

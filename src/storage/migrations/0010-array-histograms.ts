@@ -14,7 +14,9 @@
 //    from the wide ones, which hold the same spans.
 // 2. llm_rollup_user_1d: the rollup columns per (project, day, user_id):
 //    cost attribution per user and exact distinct users (count(DISTINCT)
-//    over these rows equals it over the spans).
+//    over these rows equals it over the spans); llm_rollup_user_model_1d
+//    adds provider and model to the key (2.7 times the rows) for the split
+//    of each user's cost by provider and by model.
 // 3. llm_rollup_error_1d: failed spans per (project, day, normalized
 //    message, user_id): count, latest occurrence and its message. The
 //    normalization (tracelens_error_signature) moves into SQL so that the
@@ -27,7 +29,7 @@
 //    that straddle a bound from raw rows.
 //
 // Deadlocks: every statement upserts its deltas sorted by key, tables in
-// one fixed order (rollups wide, project, status, model, user; histograms
+// one fixed order (rollups wide, project, status, model, user, user_model; histograms
 // in the same family order; errors; trace costs), as 0008 did.
 //
 // Self-contained on purpose: a shipped migration never changes.
@@ -53,7 +55,8 @@ const PROJECT: Family = { infix: 'project_', dims: [], grains: [MINUTE, HOUR, DA
 const STATUS_F: Family = { infix: 'status_', dims: [ENVIRONMENT, STATUS], grains: [MINUTE, HOUR, DAY], histGrains: [HOUR, DAY] };
 const MODEL_F: Family = { infix: 'model_', dims: [PROVIDER, MODEL], grains: [HOUR, DAY], histGrains: [HOUR, DAY] };
 const USER_F: Family = { infix: 'user_', dims: [USER], grains: [DAY], histGrains: [] };
-const FAMILIES: readonly Family[] = [WIDE, PROJECT, STATUS_F, MODEL_F, USER_F];
+const USER_MODEL_F: Family = { infix: 'user_model_', dims: [USER, PROVIDER, MODEL], grains: [DAY], histGrains: [] };
+const FAMILIES: readonly Family[] = [WIDE, PROJECT, STATUS_F, MODEL_F, USER_F, USER_MODEL_F];
 
 const MEASURES: readonly [string, string, string, string][] = [
   ['prompt_tokens', 'prompt_tokens', 'bigint', 'integer'],
@@ -345,6 +348,9 @@ ${CONVERTED.map(([f, g]) => convert(f, g)).join('\n')}
 ${DERIVED.map(([f, g]) => derive(f, g)).join('\n')}
 
 ${rollupTable(USER_F, '1d', 'day')}
+${rollupTable(USER_MODEL_F, '1d', 'day')}
+-- Attribution splits read a page of users over a range.
+CREATE INDEX llm_rollup_user_model_1d_user_idx ON llm_rollup_user_model_1d (user_id, bucket);
 
 CREATE TABLE llm_rollup_error_1d (
   project_id text NOT NULL,
@@ -397,7 +403,8 @@ $fn$;
 
 -- Backfill of the tables that have no source but the spans.
 ${rollupUpsert(USER_F, '1d', 'day', 'llm_traces', 1)}
+${rollupUpsert(USER_MODEL_F, '1d', 'day', 'llm_traces', 1)}
 ${errorUpsert('llm_traces', 1)}
 ${traceUpsert('llm_traces', 1)}
-ANALYZE ${ALL_TABLES.filter((t) => t.startsWith('llm_latency_') || ['llm_rollup_user_1d', 'llm_rollup_error_1d', 'llm_trace_costs'].includes(t)).join(', ')};
+ANALYZE ${ALL_TABLES.filter((t) => t.startsWith('llm_latency_') || ['llm_rollup_user_1d', 'llm_rollup_user_model_1d', 'llm_rollup_error_1d', 'llm_trace_costs'].includes(t)).join(', ')};
 `;
