@@ -65,9 +65,12 @@ interface CaseResult {
 
 async function sizes(client: pg.Client) {
   const res = await client.query<{ name: string; rows: string; bytes: string }>(
-    `SELECT c.relname AS name, c.reltuples::bigint AS rows, pg_total_relation_size(c.oid) AS bytes FROM pg_class c
-     WHERE c.relname = ANY($1::text[]) ORDER BY c.relname`,
-    [['llm_traces', ...ROLLUP_TABLES]],
+    // A partitioned table has no storage of its own: its size and rows are its partitions'.
+    `SELECT c.relname AS name,
+            CASE WHEN c.relkind = 'p' THEN (SELECT sum(greatest(p.reltuples, 0))::bigint FROM pg_partition_tree(c.oid) t JOIN pg_class p ON p.oid = t.relid WHERE t.isleaf) ELSE c.reltuples::bigint END AS rows,
+            CASE WHEN c.relkind = 'p' THEN (SELECT sum(pg_total_relation_size(t.relid)) FROM pg_partition_tree(c.oid) t WHERE t.isleaf) ELSE pg_total_relation_size(c.oid) END AS bytes
+       FROM pg_class c WHERE c.relname = ANY($1::text[]) AND c.relkind IN ('r', 'p') ORDER BY c.relname`,
+    [['llm_traces', ...ROLLUP_TABLES, 'llm_rollup_error_1d', 'llm_trace_costs']],
   );
   return res.rows.map((r) => ({ table: r.name, rows: Number(r.rows), mb: round(Number(r.bytes) / 2 ** 20) }));
 }
