@@ -163,7 +163,7 @@ describeEachBackend(
       const before = await indexes();
       const ids = await count(db(), 'SELECT max(id) AS n FROM llm_traces');
 
-      expect((await migrate(db())).applied).toEqual(['0009-time-partitions']);
+      expect((await migrate(db())).applied).toEqual(['0009-time-partitions', '0010-array-histograms']);
 
       expect(await count(db(), `SELECT count(*) AS n FROM llm_traces WHERE project_id = 'p-up'`)).toBe(300);
       const after = await indexes();
@@ -197,7 +197,7 @@ describeEachBackend(
       await migrate(db, MIGRATIONS.filter((m) => m.id < '0009'));
       // Written as before 0009 (the old identity has no ts).
       await insertSpans(db, [span({ project_id: 'p-far', ts: at(0) }), span({ project_id: 'p-far', ts: '2990-01-01T00:00:00Z' })]);
-      expect((await migrate(db)).applied).toEqual(['0009-time-partitions']);
+      expect((await migrate(db)).applied).toEqual(['0009-time-partitions', '0010-array-histograms']);
       expect(await partitionOf(db, '2990-01-01T00:00:00Z')).toBe('llm_traces_legacy');
       expect(await count(db, `SELECT count(*) AS n FROM llm_traces WHERE project_id = 'p-far'`)).toBe(2);
       const report = await runDoctor(db, { shapes: TEST_SHAPES });
