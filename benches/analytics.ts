@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { ROLLUP_TABLES } from '../src/analytics/catalog.js';
 import { compileMetricsQuery } from '../src/analytics/compile-metrics.js';
-import { metricsRequestFromBody, type MetricsBody } from '../src/analytics/metrics-request.js';
+import { metricsRequestFromBody } from '../src/analytics/metrics-request.js';
 import { resolveRange } from '../src/analytics/metrics-service.js';
 import { planMetricsQuery, type Plan } from '../src/analytics/planner.js';
 import { SpanGenerator } from '../src/seed/generate.js';
@@ -24,6 +24,7 @@ import { runFloor } from './harness/floor.js';
 import { runLoad } from './harness/load.js';
 import { prepareDatabase } from './harness/prepare.js';
 import { machineInfo, writeReport } from './harness/report.js';
+import { ANALYTICS_CASES, type AnalyticsCase } from './harness/analytics-cases.js';
 import type { LatencySummary } from './harness/stats.js';
 
 const { values: f } = parseArgs({
@@ -41,58 +42,8 @@ const connections = Number(f.connections);
 const log = (m: string) => process.stderr.write(`${m}\n`);
 const round = (n: number) => Math.round(n * 100) / 100;
 
-interface Case {
-  name: string;
-  target: 'rollup' | 'raw';
-  body: MetricsBody;
-}
-
-const CASES: Case[] = [
-  {
-    name: 'cost + requests per model per hour, 30 days',
-    target: 'rollup',
-    body: { limit: 10_000, from: 'now-30d', interval: '1h', group_by: ['model'], metrics: [{ metric: 'total_cost', aggregation: 'sum', alias: 'cost' }, { metric: 'request_count', alias: 'requests' }] },
-  },
-  {
-    name: 'p95 latency per provider per day, 90 days',
-    target: 'rollup',
-    body: { limit: 10_000, from: 'now-90d', interval: '1d', group_by: ['provider'], metrics: [{ metric: 'duration', aggregation: 'p95', alias: 'p95_ms' }] },
-  },
-  {
-    name: 'error rate per environment per 5 min, 24 h',
-    target: 'rollup',
-    body: { limit: 10_000, from: 'now-24h', interval: '5m', group_by: ['environment'], metrics: [{ metric: 'error_rate', alias: 'error_rate' }] },
-  },
-  {
-    name: 'summary, 7 days',
-    target: 'rollup',
-    body: {
-      from: 'now-7d',
-      metrics: [
-        { metric: 'request_count', alias: 'requests' },
-        { metric: 'error_rate', alias: 'error_rate' },
-        { metric: 'total_cost', alias: 'cost' },
-        { metric: 'total_tokens', alias: 'tokens' },
-        { metric: 'duration', aggregation: 'avg', alias: 'avg_ms' },
-        { metric: 'duration', aggregation: 'p95', alias: 'p95_ms' },
-        { metric: 'ttft', aggregation: 'p50', alias: 'ttft_p50' },
-      ],
-    },
-  },
-  {
-    name: 'full-text filter + group by model, 7 days (raw path)',
-    target: 'raw',
-    body: {
-      from: 'now-7d',
-      group_by: ['model'],
-      filter: { field: 'content', operator: 'search', value: 'timeout' },
-      metrics: [{ metric: 'request_count', alias: 'requests' }, { metric: 'total_cost', alias: 'cost' }, { metric: 'duration', aggregation: 'avg', alias: 'avg_ms' }],
-    },
-  },
-];
-
 /** The case's statement as the planner builds it, and the same aggregate forced onto raw rows. */
-function statements(c: Case, now: number) {
+function statements(c: AnalyticsCase, now: number) {
   const req = metricsRequestFromBody(c.body);
   const range = resolveRange(req, now);
   const plan = planMetricsQuery(req, range.fromMs, range.toMs);
@@ -114,9 +65,12 @@ interface CaseResult {
 
 async function sizes(client: pg.Client) {
   const res = await client.query<{ name: string; rows: string; bytes: string }>(
-    `SELECT c.relname AS name, c.reltuples::bigint AS rows, pg_total_relation_size(c.oid) AS bytes FROM pg_class c
-     WHERE c.relname = ANY($1::text[]) ORDER BY c.relname`,
-    [['llm_traces', ...ROLLUP_TABLES]],
+    // A partitioned table has no storage of its own: its size and rows are its partitions'.
+    `SELECT c.relname AS name,
+            CASE WHEN c.relkind = 'p' THEN (SELECT sum(greatest(p.reltuples, 0))::bigint FROM pg_partition_tree(c.oid) t JOIN pg_class p ON p.oid = t.relid WHERE t.isleaf) ELSE c.reltuples::bigint END AS rows,
+            CASE WHEN c.relkind = 'p' THEN (SELECT sum(pg_total_relation_size(t.relid)) FROM pg_partition_tree(c.oid) t WHERE t.isleaf) ELSE pg_total_relation_size(c.oid) END AS bytes
+       FROM pg_class c WHERE c.relname = ANY($1::text[]) AND c.relkind IN ('r', 'p') ORDER BY c.relname`,
+    [['llm_traces', ...ROLLUP_TABLES, 'llm_rollup_error_1d', 'llm_trace_costs']],
   );
   return res.rows.map((r) => ({ table: r.name, rows: Number(r.rows), mb: round(Number(r.bytes) / 2 ** 20) }));
 }
@@ -154,7 +108,7 @@ async function main() {
   const api = await startApi({ DATABASE_URL: dbUrl, JWT_SECRET: BENCH_JWT_SECRET, CACHE_ENABLED: 'false', DB_POOL_MAX: String(Math.max(2, connections)), DB_POOL_MIN: '1' });
   const results: CaseResult[] = [];
   try {
-    for (const c of CASES) {
+    for (const c of ANALYTICS_CASES) {
       const body = JSON.stringify(c.body);
       const probe = await fetch(`${api.baseUrl}/api/v1/metrics/query`, { method: 'POST', headers: { authorization: `Bearer ${jwt}`, 'content-type': 'application/json' }, body });
       if (!probe.ok) throw new Error(`${c.name}: the API answered ${probe.status}: ${(await probe.text()).slice(0, 300)}`);

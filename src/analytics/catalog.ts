@@ -79,11 +79,13 @@ export function lookupMetric(name: string): MetricDef | undefined {
   return METRIC_BY_NAME.get(name);
 }
 
-/** Span columns the widest rollups are keyed by (besides the time bucket). */
-export const ROLLUP_DIMENSIONS: readonly Column[] = ['project_id', 'provider', 'model', 'environment', 'status_code', 'span_name'].map(rawColumn);
+/** Span columns some rollup family is keyed by (besides the time bucket). */
+export const ROLLUP_DIMENSIONS: readonly Column[] = ['project_id', 'provider', 'model', 'environment', 'status_code', 'span_name', 'user_id'].map(rawColumn);
+/** The one distinct count a rollup answers exactly: count(DISTINCT user_id) over the user family's rows. */
+export const USER_COLUMN = rawColumn('user_id');
 
 /** Plain span columns group_by accepts; tags and attributes.<path> are handled apart. */
-export const GROUP_COLUMNS: readonly Column[] = [...ROLLUP_DIMENSIONS, rawColumn('user_id'), rawColumn('session_id')];
+export const GROUP_COLUMNS: readonly Column[] = [...ROLLUP_DIMENSIONS, rawColumn('session_id')];
 export const TAGS_COLUMN = rawColumn('tags');
 export const TS_COLUMN = rawColumn('ts');
 export const BUCKET_COLUMN = col('bucket');
@@ -93,18 +95,19 @@ export type Grain = '1m' | '1h' | '1d';
 export const GRAINS: readonly Grain[] = ['1d', '1h', '1m'];
 export const GRAIN_MS: Readonly<Record<Grain, number>> = { '1m': 60_000, '1h': 3_600_000, '1d': 86_400_000 };
 
-export type FamilyName = 'project' | 'status' | 'model' | 'wide';
+export type FamilyName = 'project' | 'status' | 'model' | 'user' | 'user_model' | 'wide';
 
 /**
  * A set of rollup tables keyed by the same dimensions (besides project_id and
- * the bucket): migrations 0003 (wide) and 0008 (the narrow ones).
+ * the bucket): migrations 0003 (wide), 0008 (project, status, model) and 0010
+ * (user; histograms as arrays, per hour in every family).
  */
 export interface RollupFamily {
   readonly name: FamilyName;
   /** Span columns of the key, project_id included. */
   readonly dimensions: readonly Column[];
   readonly tables: Readonly<Partial<Record<Grain, Column>>>;
-  /** Latency histograms (where they compress: per hour they hold about a row per span). */
+  /** Latency histograms: one row per (key, bucket, metric), bins and counts as arrays. */
   readonly histograms: Readonly<Partial<Record<Grain, Column>>>;
 }
 
@@ -123,9 +126,13 @@ const family = (name: FamilyName, dims: readonly string[], grains: readonly Grai
  * reads, per grain, the first family whose key covers the query.
  */
 export const ROLLUP_FAMILIES: readonly RollupFamily[] = Object.freeze([
-  family('project', [], ['1m', '1h', '1d'], ['1d']),
-  family('status', ['environment', 'status_code'], ['1m', '1h', '1d'], []),
-  family('model', ['provider', 'model'], ['1h', '1d'], ['1d']),
+  family('project', [], ['1m', '1h', '1d'], ['1h', '1d']),
+  family('status', ['environment', 'status_code'], ['1m', '1h', '1d'], ['1h', '1d']),
+  family('model', ['provider', 'model'], ['1h', '1d'], ['1h', '1d']),
+  // Per user only per day: tens of thousands of users make finer grains as large as the spans.
+  family('user', ['user_id'], ['1d'], []),
+  // A user's spending split by provider and model (cost attribution per user).
+  family('user_model', ['user_id', 'provider', 'model'], ['1d'], []),
   family('wide', ['provider', 'model', 'environment', 'status_code', 'span_name'], ['1m', '1h', '1d'], ['1h', '1d']),
 ]);
 const FAMILY_BY_NAME: ReadonlyMap<FamilyName, RollupFamily> = new Map(ROLLUP_FAMILIES.map((f) => [f.name, f]));
@@ -133,10 +140,14 @@ export function rollupFamily(name: FamilyName): RollupFamily {
   return FAMILY_BY_NAME.get(name)!;
 }
 /** Every rollup and histogram table, in the order the triggers maintain them. */
+const MAINTENANCE_ORDER: readonly FamilyName[] = ['wide', 'project', 'status', 'model', 'user', 'user_model'];
 export const ROLLUP_TABLES: readonly Column[] = [
-  ...['wide', 'project', 'status', 'model'].flatMap((n) => Object.values(rollupFamily(n as FamilyName).tables)),
-  ...['wide', 'project', 'status', 'model'].flatMap((n) => Object.values(rollupFamily(n as FamilyName).histograms)),
+  ...MAINTENANCE_ORDER.flatMap((n) => Object.values(rollupFamily(n).tables)),
+  ...MAINTENANCE_ORDER.flatMap((n) => Object.values(rollupFamily(n).histograms)),
 ];
+/** The report structures of migration 0010, maintained by the same triggers. */
+export const ERROR_ROLLUP_TABLE = col('llm_rollup_error_1d');
+export const TRACE_COSTS_TABLE = col('llm_trace_costs');
 
 /** Rollup column of a measure statistic. */
 export function measureColumn(m: Measure, stat: 'sum' | 'n' | 'min' | 'max'): Column {

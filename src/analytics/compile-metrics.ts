@@ -8,7 +8,10 @@
 // Shape:
 //   p  = UNION ALL of the plan's segments, each pre-aggregated per (bucket, groups)
 //   a  = p merged: sums of sums and counts, min of mins, max of maxes
-//   pc = percentiles from the latency histograms (rollup mode only)
+//   d  = distinct users over the segments' (bucket, groups, user_id) rows (rollup mode only)
+//   pc = percentiles from the latency histograms, when having or sort_by names
+//        one (rollup mode only); otherwise a second statement returns the
+//        histogram rows and the service merges them (mergeHistograms)
 //   f  = every (bucket, series) pair, when fill is asked for
 //   c  = a + pc + f merged per (bucket, groups) (GROUP BY treats NULL groups as equal)
 //   then metric expressions, having, sort, limit.
@@ -17,6 +20,7 @@ import { TABLE, type Column } from '../query/fields.js';
 import { scopeSql } from '../traces/page-sql.js';
 import {
   BUCKET_COLUMN,
+  USER_COLUMN,
   countColumn,
   measureColumn,
   PERCENTILES,
@@ -27,7 +31,7 @@ import {
 } from './catalog.js';
 import { bucketSql, fillStep, usesTimeZone } from './intervals.js';
 import { METRICS_LIMITS, type HavingOperator, type MetricsRequest } from './metrics-request.js';
-import type { Plan, Segment } from './planner.js';
+import { usedColumns, userFamilyFor, type Plan, type Segment } from './planner.js';
 
 /** One pre-aggregated column of p/a: how raw rows, rollup rows and partials produce it. */
 interface Part {
@@ -37,9 +41,22 @@ interface Part {
   readonly merge: 'sum' | 'min' | 'max';
 }
 
+/** A percentile the service computes from histogram rows: output column m<index>. */
+export interface HistogramPart {
+  readonly index: number;
+  readonly metric: 1 | 2;
+  readonly q: number;
+}
+
 export interface CompiledMetricsQuery extends CompiledSql {
   /** Whether the statement returns __series (time series with groups). */
   readonly countsSeries: boolean;
+  /**
+   * Rollup-mode percentiles left to the service: a statement returning
+   * (__ts, g0.., metric, packed) rows to merge per (bucket, groups),
+   * and which output columns they fill.
+   */
+  readonly histogram?: CompiledSql & { readonly parts: readonly HistogramPart[] };
 }
 
 export interface MetricsQueryInput {
@@ -82,6 +99,92 @@ export function segmentTable(s: Segment, kind: 'tables' | 'histograms'): Column 
   return t;
 }
 
+/** The SQL pieces every segment of a statement shares, their values appended to `params`. */
+interface SqlEnv {
+  /** The time zone placeholder, appended on first use (an unreferenced parameter has no type). */
+  readonly tz: () => string;
+  readonly rawGroups: readonly string[];
+  readonly rollupGroups: readonly string[];
+  readonly tagsJoin: string;
+  readonly rawBucket: () => string;
+  /** The output bucket of a rollup segment's rows. */
+  readonly rollupBucket: (s: Segment) => string;
+  readonly where: (timeCol: Column, s: Segment) => string;
+  readonly groupByClause: (n: number) => string;
+  readonly select: (bucket: string, groups: readonly string[], cols: readonly string[]) => string;
+}
+
+function sqlEnv(input: MetricsQueryInput, params: SqlParams): SqlEnv {
+  const { req } = input;
+  // Shared conditions: compiled once, their placeholders reused by every segment.
+  const scope = input.scope === null ? null : scopeSql(input.scope, params);
+  const filter = req.filter === null ? null : compileNode(req.filter, params);
+  let tzParam: string | null = null;
+  const tz = () => (usesTimeZone(req.interval) ? (tzParam ??= params.append(req.timeZone, 'text')) : '');
+  const rawGroups = req.groupBy.map((g) => {
+    switch (g.kind) {
+      case 'column':
+        return g.column;
+      case 'tags':
+        return 'tg.tag';
+      case 'attribute':
+        return `(attributes #>> ${params.append(g.path, 'text[]')})`;
+    }
+  });
+  const rollupGroups = req.groupBy.map((g) => (g.kind === 'column' ? g.column : 'NULL'));
+  // Spans without tags form the NULL group; a span with two tags counts in both.
+  const tagsJoin = req.groupBy.some((g) => g.kind === 'tags') ? ` LEFT JOIN LATERAL unnest(${TAGS_COLUMN}) AS tg(tag) ON true` : '';
+  const bucketOf = (t: Column) => (req.interval === null ? 'NULL::timestamptz' : bucketSql(req.interval, t, tz()));
+  const where = (timeCol: Column, s: Segment) => {
+    const conds: string[] = [];
+    if (scope !== null) conds.push(scope);
+    conds.push(`${timeCol} >= ${params.append(new Date(s.fromMs).toISOString(), 'timestamptz')}`);
+    conds.push(`${timeCol} < ${params.append(new Date(s.toMs).toISOString(), 'timestamptz')}`);
+    if (filter !== null) conds.push(filter);
+    return conds.join(' AND ');
+  };
+  return {
+    tz,
+    rawGroups,
+    rollupGroups,
+    tagsJoin,
+    rawBucket: () => bucketOf(TS_COLUMN),
+    // A segment of the interval's own grain is already bucketed: its bucket column is the output
+    // bucket (a day grain is only planned where the zone's offset is zero), no date_trunc per row.
+    rollupBucket: (s: Segment) => (req.interval !== null && req.interval.name === s.source ? BUCKET_COLUMN : bucketOf(BUCKET_COLUMN)),
+    where,
+    groupByClause: (n: number) => `GROUP BY ${Array.from({ length: n }, (_, i) => i + 1).join(', ')}`,
+    select: (bucket, groups, cols) => [`${bucket} AS b`, ...groups.map((g, i) => `${g} AS g${i}`), ...cols].join(', '),
+  };
+}
+
+/**
+ * One segment's latency histograms. perBin: (b, groups, metric, bin, n) rows
+ * aggregated in SQL; otherwise (b, groups, metric, packed), one row per
+ * stored histogram with its text form ('bins;counts'), for mergeHistograms().
+ */
+function histogramSegmentSql(env: SqlEnv, s: Segment, idList: string, perBin: boolean): string {
+  const { select, where, groupByClause, rawBucket, rollupBucket, rawGroups, rollupGroups, tagsJoin } = env;
+  const k = 1 + rawGroups.length;
+  if (s.source === 'raw') {
+    const binned =
+      `SELECT ${select(rawBucket(), rawGroups, ['h.metric', 'tracelens_latency_bin(h.v) AS bin', 'count(*) AS n'])} FROM ${TABLE}${tagsJoin}` +
+      ` CROSS JOIN LATERAL (VALUES (1::smallint, duration_ms), (2::smallint, ttft_ms)) AS h(metric, v)` +
+      ` WHERE ${where(TS_COLUMN, s)} AND h.v IS NOT NULL AND h.metric = ANY(${idList}) ${groupByClause(k + 2)}`;
+    if (perBin) return binned;
+    const cols = ['b', ...rawGroups.map((_, i) => `g${i}`), 'metric'].join(', ');
+    return `SELECT ${cols}, tracelens_hist_text(array_agg(bin ORDER BY bin), array_agg(n::integer ORDER BY bin)) AS packed FROM (${binned}) r ${groupByClause(k + 1)}`;
+  }
+  const table = segmentTable(s, 'histograms');
+  if (perBin) {
+    return (
+      `SELECT ${select(rollupBucket(s), rollupGroups, ['metric', 'u.bin', 'sum(u.n) AS n'])} FROM ${table} CROSS JOIN LATERAL unnest(bins, counts) AS u(bin, n)` +
+      ` WHERE ${where(BUCKET_COLUMN, s)} AND metric = ANY(${idList}) ${groupByClause(k + 2)}`
+    );
+  }
+  return `SELECT ${select(rollupBucket(s), rollupGroups, ['metric', 'packed'])} FROM ${table} WHERE ${where(BUCKET_COLUMN, s)} AND metric = ANY(${idList})`;
+}
+
 export function compileMetricsQuery(input: MetricsQueryInput): CompiledMetricsQuery {
   const { req, plan } = input;
   const params = new SqlParams();
@@ -92,8 +195,13 @@ export function compileMetricsQuery(input: MetricsQueryInput): CompiledMetricsQu
   };
   addPart(countPart('request_count'));
 
-  // Percentiles in rollup mode: [output name, histogram id, quantile].
-  const histParts: [string, number, number][] = [];
+  // Percentiles in rollup mode: [output name, histogram id, quantile, metric index].
+  const histParts: [string, 1 | 2, number, number][] = [];
+  // Distinct users in rollup mode: output names.
+  const distinctParts: string[] = [];
+  // Percentiles are computed in SQL only when having or sort_by need them there.
+  const percentileAliases = new Set(req.metrics.filter((m) => PERCENTILES[m.aggregation] !== undefined).map((m) => m.alias));
+  const histInSql = req.having.some((h) => percentileAliases.has(h.alias)) || (req.sort !== null && percentileAliases.has(req.sort.key));
   const metricExprs = req.metrics.map((spec, i) => {
     const m = spec.metric;
     const q = PERCENTILES[spec.aggregation];
@@ -107,13 +215,17 @@ export function compileMetricsQuery(input: MetricsQueryInput): CompiledMetricsQu
         return `request_count::float8 / ${seconds}`;
       }
       case 'distinct':
+        if (plan.mode === 'rollup') {
+          distinctParts.push(`ud${i}`);
+          return `ud${i}`;
+        }
         return addPart({ name: `ud${i}`, raw: `count(DISTINCT ${m.distinct!})`, rollup: 'NULL', merge: 'max' });
       case 'measure': {
         const ms = m.measure!;
         if (q !== undefined) {
           if (plan.mode === 'rollup') {
-            histParts.push([`hq${i}`, ms.histogram!, q]);
-            return `hq${i}`;
+            histParts.push([`hq${i}`, ms.histogram!, q, i]);
+            return histInSql ? `hq${i}` : 'NULL::float8';
           }
           return addPart({ name: `pq${i}`, raw: `percentile_disc(${q}) WITHIN GROUP (ORDER BY ${ms.column})`, rollup: 'NULL', merge: 'max' });
         }
@@ -133,72 +245,48 @@ export function compileMetricsQuery(input: MetricsQueryInput): CompiledMetricsQu
     }
   });
 
-  // Shared conditions: compiled once, their placeholders reused by every segment.
-  const scope = input.scope === null ? null : scopeSql(input.scope, params);
-  const filter = req.filter === null ? null : compileNode(req.filter, params);
-  const tz = usesTimeZone(req.interval) ? params.append(req.timeZone, 'text') : '';
   const groupNames = req.groupBy.map((_, i) => `g${i}`);
   const keys = ['b', ...groupNames];
   const keyList = keys.join(', ');
   const partList = [...parts.values()];
-
-  const rawGroups = req.groupBy.map((g) => {
-    switch (g.kind) {
-      case 'column':
-        return g.column;
-      case 'tags':
-        return 'tg.tag';
-      case 'attribute':
-        return `(attributes #>> ${params.append(g.path, 'text[]')})`;
-    }
-  });
-  const rollupGroups = req.groupBy.map((g) => (g.kind === 'column' ? g.column : 'NULL'));
-  // Spans without tags form the NULL group; a span with two tags counts in both.
-  const tagsJoin = req.groupBy.some((g) => g.kind === 'tags') ? ` LEFT JOIN LATERAL unnest(${TAGS_COLUMN}) AS tg(tag) ON true` : '';
-  const bucketOf = (t: Column) => (req.interval === null ? 'NULL::timestamptz' : bucketSql(req.interval, t, tz));
-  const rawBucket = bucketOf(TS_COLUMN);
-  const rollupBucket = bucketOf(BUCKET_COLUMN);
-
-  const where = (timeCol: Column, s: Segment) => {
-    const conds: string[] = [];
-    if (scope !== null) conds.push(scope);
-    conds.push(`${timeCol} >= ${params.append(new Date(s.fromMs).toISOString(), 'timestamptz')}`);
-    conds.push(`${timeCol} < ${params.append(new Date(s.toMs).toISOString(), 'timestamptz')}`);
-    if (filter !== null) conds.push(filter);
-    return conds.join(' AND ');
-  };
-  const groupByClause = (n: number) => `GROUP BY ${Array.from({ length: n }, (_, i) => i + 1).join(', ')}`;
-  const select = (bucket: string, groups: readonly string[], cols: readonly string[]) =>
-    [`${bucket} AS b`, ...groups.map((g, i) => `${g} AS g${i}`), ...cols].join(', ');
+  const env = sqlEnv(input, params);
+  const { select, where, groupByClause, rawBucket, rollupBucket, rawGroups, rollupGroups, tagsJoin, tz } = env;
 
   const segmentSql = (s: Segment) => {
     if (s.source === 'raw') {
-      return `SELECT ${select(rawBucket, rawGroups, partList.map((p) => `${p.raw} AS ${p.name}`))} FROM ${TABLE}${tagsJoin} WHERE ${where(TS_COLUMN, s)} ${groupByClause(keys.length)}`;
+      return `SELECT ${select(rawBucket(), rawGroups, partList.map((p) => `${p.raw} AS ${p.name}`))} FROM ${TABLE}${tagsJoin} WHERE ${where(TS_COLUMN, s)} ${groupByClause(keys.length)}`;
     }
-    return `SELECT ${select(rollupBucket, rollupGroups, partList.map((p) => `${p.rollup} AS ${p.name}`))} FROM ${segmentTable(s, 'tables')} WHERE ${where(BUCKET_COLUMN, s)} ${groupByClause(keys.length)}`;
+    return `SELECT ${select(rollupBucket(s), rollupGroups, partList.map((p) => `${p.rollup} AS ${p.name}`))} FROM ${segmentTable(s, 'tables')} WHERE ${where(BUCKET_COLUMN, s)} ${groupByClause(keys.length)}`;
   };
 
   const ctes: string[] = [];
   ctes.push(`p AS (${plan.segments.map(segmentSql).join(' UNION ALL ')})`);
   ctes.push(`a AS (SELECT ${keyList}, ${partList.map((p) => `${p.merge}(${p.name}) AS ${p.name}`).join(', ')} FROM p GROUP BY ${keyList})`);
 
-  const extra: { name: string; from: string }[] = [];
-  if (histParts.length > 0) {
+  const extra: { name: string; cols: readonly string[] }[] = [];
+  if (distinctParts.length > 0) {
+    // The union of every segment's users per (bucket, groups), de-duplicated by a hash aggregate
+    // before counting (count(DISTINCT) would sort them): exact, whichever segments answer.
+    const cols = usedColumns(req);
+    const userTable = (s: Segment) => {
+      const t = s.source === 'raw' ? undefined : userFamilyFor(s.source, cols)?.tables[s.source];
+      if (t === undefined) throw new Error(`no user rollup for segment ${s.source}`);
+      return t;
+    };
+    const userSegment = (s: Segment) =>
+      s.source === 'raw'
+        ? `SELECT ${select(rawBucket(), rawGroups, [`${USER_COLUMN} AS u`])} FROM ${TABLE}${tagsJoin} WHERE ${where(TS_COLUMN, s)}`
+        : `SELECT ${select(rollupBucket(s), rollupGroups, [`${USER_COLUMN} AS u`])} FROM ${userTable(s)} WHERE ${where(BUCKET_COLUMN, s)}`;
+    ctes.push(
+      `d AS (SELECT ${keyList}, ${distinctParts.map((n) => `count(u) AS ${n}`).join(', ')} FROM (SELECT ${keyList}, u FROM (${plan.segments.map(userSegment).join(' UNION ALL ')}) x GROUP BY ${keyList}, u) y GROUP BY ${keyList})`,
+    );
+    extra.push({ name: 'd', cols: distinctParts });
+  }
+  let histogram: CompiledMetricsQuery['histogram'];
+  if (histParts.length > 0 && histInSql) {
     const ids = [...new Set(histParts.map(([, id]) => id))];
     const idList = `${params.append(ids, 'bigint[]')}`;
-    const histSegment = (s: Segment) => {
-      if (s.source === 'raw') {
-        return (
-          `SELECT ${select(rawBucket, rawGroups, ['h.metric', 'tracelens_latency_bin(h.v) AS bin', 'count(*) AS n'])} FROM ${TABLE}${tagsJoin}` +
-          ` CROSS JOIN LATERAL (VALUES (1::smallint, duration_ms), (2::smallint, ttft_ms)) AS h(metric, v)` +
-          ` WHERE ${where(TS_COLUMN, s)} AND h.v IS NOT NULL AND h.metric = ANY(${idList}) ${groupByClause(keys.length + 2)}`
-        );
-      }
-      return (
-        `SELECT ${select(rollupBucket, rollupGroups, ['metric', 'bin', 'sum(n) AS n'])} FROM ${segmentTable(s, 'histograms')}` +
-        ` WHERE ${where(BUCKET_COLUMN, s)} AND metric = ANY(${idList}) ${groupByClause(keys.length + 2)}`
-      );
-    };
+    const histSegment = (s: Segment) => histogramSegmentSql(env, s, idList, true);
     ctes.push(`h AS (${plan.segments.map(histSegment).join(' UNION ALL ')})`);
     ctes.push(`hs AS (SELECT ${keyList}, metric, bin, sum(n) AS n FROM h GROUP BY ${keyList}, metric, bin)`);
     ctes.push(
@@ -210,15 +298,25 @@ export function compileMetricsQuery(input: MetricsQueryInput): CompiledMetricsQu
       ([name, id, q]) => `tracelens_latency_value(min(bin) FILTER (WHERE metric = ${id} AND cum::float8 >= ceil(${q}::float8 * tot::float8))) AS ${name}`,
     );
     ctes.push(`pc AS (SELECT ${keyList}, ${pct.join(', ')} FROM hc GROUP BY ${keyList})`);
-    extra.push({ name: 'pc', from: 'pc' });
+    extra.push({ name: 'pc', cols: histParts.map(([n]) => n) });
+  } else if (histParts.length > 0) {
+    const hp = new SqlParams();
+    const henv = sqlEnv(input, hp);
+    const ids = [...new Set(histParts.map(([, id]) => id))];
+    const idList = `${hp.append(ids, 'bigint[]')}`;
+    histogram = {
+      sql: plan.segments.map((s) => histogramSegmentSql(henv, s, idList, false)).join(' UNION ALL '),
+      params: hp.values,
+      parts: histParts.map(([, metric, q, index]) => ({ index, metric, q })),
+    };
   }
 
   if (req.fill !== null && req.interval !== null) {
     const from = params.append(new Date(input.fromMs).toISOString(), 'timestamptz');
     const to = params.append(new Date(input.toMs).toISOString(), 'timestamptz');
-    const xBucket = bucketSql(req.interval, 'x', tz);
+    const xBucket = bucketSql(req.interval, 'x', tz());
     ctes.push(
-      `t AS (SELECT DISTINCT ${xBucket} AS b FROM generate_series(${bucketSql(req.interval, from, tz)}, ${to}, INTERVAL '${fillStep(req.interval)}') AS x WHERE x < ${to})`,
+      `t AS (SELECT DISTINCT ${xBucket} AS b FROM generate_series(${bucketSql(req.interval, from, tz())}, ${to}, INTERVAL '${fillStep(req.interval)}') AS x WHERE x < ${to})`,
     );
     if (groupNames.length > 0) {
       const maxFilled = params.append(METRICS_LIMITS.maxFilledPoints, 'bigint');
@@ -227,17 +325,16 @@ export function compileMetricsQuery(input: MetricsQueryInput): CompiledMetricsQu
     } else {
       ctes.push(`f AS (SELECT t.b FROM t)`);
     }
-    extra.push({ name: 'f', from: 'f' });
+    extra.push({ name: 'f', cols: [] });
   }
 
   let merged = 'a';
   if (extra.length > 0) {
-    const histNames = histParts.map(([n]) => n);
-    const cols = [...partList.map((p) => p.name), ...histNames];
+    const cols = [...partList.map((p) => p.name), ...extra.flatMap((e) => e.cols)];
     const branch = (source: string, has: (c: string) => boolean) =>
       `SELECT ${keyList}, ${cols.map((c) => (has(c) ? c : `NULL AS ${c}`)).join(', ')} FROM ${source}`;
     const branches = [branch('a', (c) => parts.has(c))];
-    for (const e of extra) branches.push(branch(e.from, (c) => e.name === 'pc' && histNames.includes(c)));
+    for (const e of extra) branches.push(branch(e.name, (c) => e.cols.includes(c)));
     const mergeOf = (c: string) => parts.get(c)?.merge ?? 'max';
     ctes.push(`c AS (SELECT ${keyList}, ${cols.map((c) => `${mergeOf(c)}(${c}) AS ${c}`).join(', ')} FROM (${branches.join(' UNION ALL ')}) u GROUP BY ${keyList})`);
     merged = 'c';
@@ -273,5 +370,5 @@ export function compileMetricsQuery(input: MetricsQueryInput): CompiledMetricsQu
     `SELECT r.*, count(*) OVER () AS __total FROM (${inner}) r` +
     (having.length > 0 ? ` WHERE ${having.join(' AND ')}` : '') +
     `${orderBy} LIMIT ${params.append(req.limit, 'bigint')}`;
-  return { sql, params: params.values, countsSeries };
+  return { sql, params: params.values, countsSeries, ...(histogram === undefined ? {} : { histogram }) };
 }

@@ -11,6 +11,7 @@ import { resolveTimeBound } from '../query/time.js';
 import type { Queryable } from '../storage/driver.js';
 import { TABLE } from '../query/fields.js';
 import { compileMetricsQuery, segmentTable } from './compile-metrics.js';
+import { histogramKey, mergeHistograms, type HistogramRow } from './histogram-merge.js';
 import { MAX_TOTAL_RANGE_MS } from './intervals.js';
 import { canonicalMetricsRequest, METRICS_LIMITS, type MetricsRequest } from './metrics-request.js';
 import { planMetricsQuery, type SourceName } from './planner.js';
@@ -105,12 +106,20 @@ export async function executeMetricsQuery(
 ): Promise<MetricsResult> {
   const plan = planMetricsQuery(req, range.fromMs, range.toMs);
   const compiled = compileMetricsQuery({ req, plan, scope, ...range });
-  const res = await db.query<ResultRow>(compiled.sql, compiled.params, {
-    kind: 'metrics',
-    signal: opts.signal,
-    requestId: opts.requestId,
-    shape: `metrics source=${plan.source}`,
-  });
+  const queryOpts = { kind: 'metrics' as const, signal: opts.signal, requestId: opts.requestId, shape: `metrics source=${plan.source}` };
+  const hist = compiled.histogram;
+  const [res, histRes] = await Promise.all([
+    db.query<ResultRow>(compiled.sql, compiled.params, queryOpts),
+    hist === undefined ? null : db.query<HistogramRow>(hist.sql, hist.params, { ...queryOpts, shape: `metrics histograms source=${plan.source}` }),
+  ]);
+  // Rollup-mode percentiles: the histogram rows merged per (bucket, groups) fill the m<i> columns the statement left empty.
+  if (hist !== undefined && histRes !== null) {
+    const merged = mergeHistograms(histRes.rows, req.groupBy.length, hist.parts);
+    for (const r of res.rows) {
+      const values = merged.get(histogramKey(r.__ts, req.groupBy.map((_, i) => r[`g${i}`])));
+      if (values !== undefined) for (const [i, v] of values) r[`m${i}`] = v;
+    }
+  }
   const first = res.rows[0];
   if (compiled.countsSeries && first?.__series !== undefined) {
     const series = Number(first.__series);

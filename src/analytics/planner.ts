@@ -9,7 +9,7 @@
 // I/O, no clock.
 import type { FilterNode } from '../query/ast.js';
 import type { Column } from '../query/fields.js';
-import { GRAIN_MS, GRAINS, PERCENTILES, ROLLUP_DIMENSIONS, ROLLUP_FAMILIES, type FamilyName, type Grain, type RollupFamily } from './catalog.js';
+import { GRAIN_MS, GRAINS, PERCENTILES, ROLLUP_DIMENSIONS, ROLLUP_FAMILIES, USER_COLUMN, type FamilyName, type Grain, type RollupFamily } from './catalog.js';
 import { grainFits } from './intervals.js';
 import type { MetricsRequest } from './metrics-request.js';
 
@@ -41,7 +41,8 @@ export function rawReason(req: Pick<MetricsRequest, 'groupBy' | 'filter' | 'metr
   const bad = req.filter === null ? null : nonRollupPredicate(req.filter);
   if (bad !== null) return `filter on ${bad}`;
   for (const m of req.metrics) {
-    if (m.metric.kind === 'distinct') return `${m.metric.name} is counted exactly on raw rows`;
+    // Distinct users: exact over the user family's rows; any other distinct count needs the spans.
+    if (m.metric.kind === 'distinct' && m.metric.distinct !== USER_COLUMN) return `${m.metric.name} is counted exactly on raw rows`;
     if (PERCENTILES[m.aggregation] !== undefined && !m.metric.measure?.histogram) return `${m.aggregation} of ${m.metric.name} has no histogram`;
   }
   return null;
@@ -65,6 +66,11 @@ function familyFor(grain: Grain, cols: ReadonlySet<Column>, needsHistogram: bool
   return ROLLUP_FAMILIES.find(
     (f) => f.tables[grain] !== undefined && (!needsHistogram || f.histograms[grain] !== undefined) && [...cols].every((c) => f.dimensions.includes(c)),
   );
+}
+
+/** The smallest family keyed by user_id and every column of `cols` at this grain: where distinct users of a segment come from. */
+export function userFamilyFor(grain: Grain, cols: ReadonlySet<Column>): RollupFamily | undefined {
+  return ROLLUP_FAMILIES.find((f) => f.tables[grain] !== undefined && f.dimensions.includes(USER_COLUMN) && [...cols].every((c) => f.dimensions.includes(c)));
 }
 
 /** The first predicate a rollup cannot evaluate: a non-dimension field, or full-text search. */
@@ -94,8 +100,12 @@ export function planMetricsQuery(req: MetricsRequest, fromMs: number, toMs: numb
   if (reason !== null) return whole;
   const needsHistogram = req.metrics.some((m) => PERCENTILES[m.aggregation] !== undefined);
   const cols = usedColumns(req);
+  // Distinct users come from the user family (its rows, grouped and filtered the same way), the
+  // other figures from the smallest family that fits: only grains and columns the user family has.
+  const users = req.metrics.some((m) => m.metric.kind === 'distinct');
   const families = new Map<Grain, FamilyName>();
   for (const g of GRAINS) {
+    if (users && userFamilyFor(g, cols) === undefined) continue;
     const f = familyFor(g, cols, needsHistogram);
     if (f !== undefined && grainFits(g, req.interval, req.timeZone, fromMs, toMs)) families.set(g, f.name);
   }

@@ -59,6 +59,30 @@ export function retentionCutoff(retentionDays: number, now: number): Date | null
   return retentionDays > 0 ? new Date(utcDay(now).getTime() - retentionDays * DAY_MS) : null;
 }
 
+/** llm_trace_costs (migration 0010) describes traces, not buckets: it lives as long as the spans. */
+const TRACE_COSTS_TABLE = 'llm_trace_costs';
+const FIRST = (c: string) => `(array_agg(${c} ORDER BY ts, id))[1]`;
+
+/**
+ * Traces whose spans retention dropped leave llm_trace_costs; a trace that
+ * had spans on both sides of the oldest stored span is recomputed from the
+ * spans left. Returns the rows deleted.
+ */
+async function traceCostsUpkeep(tx: Queryable): Promise<number> {
+  const oldest = `(SELECT coalesce(min(ts), 'infinity') FROM llm_traces)`;
+  const gone = (await tx.query(`DELETE FROM ${TRACE_COSTS_TABLE} WHERE last_ts < ${oldest}`, [], ADMIN)).rowCount;
+  await tx.query(
+    `UPDATE ${TRACE_COSTS_TABLE} r SET (total_cost, span_count, total_tokens, first_ts, last_ts, first_id, first_span_name, first_user_id) = (
+       SELECT coalesce(sum(total_cost_usd), 0), count(*), coalesce(sum(total_tokens), 0), coalesce(min(ts), r.first_ts), coalesce(max(ts), r.last_ts),
+              coalesce(${FIRST('id')}, r.first_id), coalesce(${FIRST('span_name')}, r.first_span_name), ${FIRST('user_id')}
+         FROM llm_traces t WHERE t.project_id = r.project_id AND t.trace_id = r.trace_id AND t.total_cost_usd > 0)
+     WHERE r.first_ts < ${oldest}`,
+    [],
+    ADMIN,
+  );
+  return gone + (await tx.query(`DELETE FROM ${TRACE_COSTS_TABLE} WHERE span_count = 0`, [], ADMIN)).rowCount;
+}
+
 /** Partitions covering [from, to) (whole UTC weeks); returns how many were created. */
 export async function ensurePartitions(db: Queryable, from: Date, to: Date): Promise<number> {
   const res = await db.query<{ n: number }>('SELECT tracelens_ensure_partitions($1, $2) AS n', [from, to], ADMIN);
@@ -113,6 +137,7 @@ export async function partitionUpkeep(db: Pick<Driver, 'transaction' | 'query'>,
           await tx.query(`DELETE FROM ${name} WHERE bucket < least($1::timestamptz, (SELECT date_trunc('day', min(ts), 'UTC') FROM llm_traces))`, [horizon], ADMIN)
         ).rowCount;
       }
+      rollupRowsDeleted[TRACE_COSTS_TABLE] = await traceCostsUpkeep(tx);
     }
     return { ran: true, created: created + adopted.rows.reduce((a, r) => a + Number(r.n), 0), adopted: adopted.rows.length, dropped, rollupRowsDeleted };
   });

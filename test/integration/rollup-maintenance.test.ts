@@ -24,8 +24,12 @@ describeEachBackend('rollup maintenance', (backend) => {
     expect(res.rows.llm_rollup_1m).toBe(2);
     expect(res.rows.llm_rollup_1d).toBe(1);
     expect(await read()).toEqual({ n: '2', c: '0.7500000000', mx: 9000 });
-    const hist = await db.query<{ n: string }>('SELECT sum(n)::text AS n FROM llm_latency_1h WHERE metric = 1');
+    const hist = await db.query<{ n: string }>('SELECT sum(u.n)::text AS n FROM llm_latency_1h, unnest(counts) AS u(n) WHERE metric = 1');
     expect(hist.rows[0]!.n).toBe('2');
+    // The report structures of 0010 are rebuilt too.
+    expect(res.rows.llm_rollup_user_1d).toBe(1);
+    const traces = await db.query<{ c: string; n: string }>('SELECT sum(total_cost)::text AS c, sum(span_count)::text AS n FROM llm_trace_costs');
+    expect(traces.rows[0]).toEqual({ c: '0.7500000000', n: '2' });
   });
 
   it('stays exact under concurrent batches that update the same current-minute rows', async () => {

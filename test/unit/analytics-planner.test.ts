@@ -43,19 +43,31 @@ describe('planMetricsQuery', () => {
     expect(tables({ group_by: ['model'], filter: { field: 'provider', operator: 'eq', value: 'openai' } })).toEqual(['wide:1m', 'model:1h', 'model:1d', 'model:1h', 'wide:1m']);
     expect(tables({ group_by: ['model', 'environment'] })).toEqual(['wide:1m', 'wide:1h', 'wide:1d', 'wide:1h', 'wide:1m']);
     expect(tables({ filter: { field: 'span_name', operator: 'eq', value: 'x' } })[2]).toBe('wide:1d');
-    // Percentiles need a histogram at the grain: day histograms in the narrow families, hour ones only in the wide family.
-    expect(tables({ metrics: [{ metric: 'duration', aggregation: 'p95' }], group_by: ['provider'] })).toEqual(['raw', 'wide:1h', 'model:1d', 'wide:1h', 'raw']);
-    expect(tables({ metrics: [{ metric: 'duration', aggregation: 'p95' }], group_by: ['environment'] })).toEqual(['raw', 'wide:1h', 'wide:1d', 'wide:1h', 'raw']);
+    // Percentiles need a histogram at the grain: hour and day histograms in every family, none per minute.
+    expect(tables({ metrics: [{ metric: 'duration', aggregation: 'p95' }], group_by: ['provider'] })).toEqual(['raw', 'model:1h', 'model:1d', 'model:1h', 'raw']);
+    expect(tables({ metrics: [{ metric: 'duration', aggregation: 'p95' }], group_by: ['environment'] })).toEqual(['raw', 'status:1h', 'status:1d', 'status:1h', 'raw']);
+    expect(tables({ metrics: [{ metric: 'duration', aggregation: 'p95' }], group_by: ['span_name'] })).toEqual(['raw', 'wide:1h', 'wide:1d', 'wide:1h', 'raw']);
+    // Per user only per day, so the edges are raw rows. Distinct users (read from the user family by
+    // the compiler) keep the query to the user family's grains and key; the other figures read the smallest family.
+    expect(tables({ group_by: ['user_id'] })).toEqual(['raw', 'user:1d', 'raw']);
+    expect(tables({ metrics: [{ metric: 'unique_users' }] })).toEqual(['raw', 'project:1d', 'raw']);
+    expect(tables({ metrics: [{ metric: 'unique_users' }], group_by: ['user_id'] })).toEqual(['raw', 'user:1d', 'raw']);
+    expect(tables({ metrics: [{ metric: 'unique_users' }], group_by: ['model'] })).toEqual(['raw', 'model:1d', 'raw']);
+    expect(tables({ metrics: [{ metric: 'unique_users' }], group_by: ['environment'] })).toEqual(['raw']);
+    // A user's split by provider or model.
+    expect(tables({ group_by: ['user_id', 'provider'] })).toEqual(['raw', 'user_model:1d', 'raw']);
   });
 
   it('sends to the raw table what rollups cannot answer, and says why', () => {
     const range = ['2026-03-01T00:00:00Z', '2026-03-05T00:00:00Z'] as const;
     const why = (body: Partial<MetricsBody>) => plan(body, ...range).reason;
-    expect(why({ group_by: ['user_id'] })).toMatch(/user_id/);
+    expect(why({ group_by: ['session_id'] })).toMatch(/session_id/);
     expect(why({ group_by: ['attributes.feature'] })).toMatch(/attributes/);
     expect(why({ filter: { field: 'input_text', operator: 'search', value: 'x' } })).toMatch(/full text/);
     expect(why({ filter: { field: 'duration_ms', operator: 'gt', value: 5 } })).toMatch(/duration_ms/);
-    expect(why({ metrics: [{ metric: 'unique_users' }] })).toMatch(/unique_users/);
+    expect(why({ metrics: [{ metric: 'unique_sessions' }] })).toMatch(/unique_sessions/);
+    // Users per hour: no family has them at a grain that fits.
+    expect(why({ metrics: [{ metric: 'unique_users' }], interval: '1h' })).toMatch(/finest rollup/);
     expect(why({ metrics: [{ metric: 'total_cost', aggregation: 'p95' }] })).toMatch(/histogram/);
     // Any operator on a dimension column is still a rollup query: the predicate reads the same column there.
     expect(plan({ filter: { operator: 'NOT', filters: [{ field: 'model', operator: 'regex', value: '^gpt' }] } }, ...range).source).toBe('rollup_1d');

@@ -7,8 +7,13 @@
 // error (ids, numbers, e-mail addresses, quoted values) with placeholders,
 // so "Request timed out after 30000 ms" and "... after 60000 ms" are one
 // error. The rules are POSIX regular expressions run by PostgreSQL, in order.
-import { SqlParams } from '../../query/compile.js';
-import { noteSource, rawConditions, type ReportContext } from './report-context.js';
+import { compileNode, SqlParams } from '../../query/compile.js';
+import { TABLE } from '../../query/fields.js';
+import { scopeSql } from '../../traces/page-sql.js';
+import { ERROR_ROLLUP_TABLE } from '../catalog.js';
+import { noteSource, type ReportContext } from './report-context.js';
+
+const DAY = 86_400_000;
 
 /** [pattern, replacement], applied in this order (docs/analytics-endpoints.md lists them). */
 export const ERROR_NORMALIZATION_RULES: ReadonlyArray<readonly [string, string]> = [
@@ -36,29 +41,61 @@ export interface ErrorGroup {
   last_seen: string;
 }
 
-function normalizedSql(params: SqlParams): string {
-  let expr = 'error_message';
+/** The normalization as a chain of regexp_replace over `expr` (the rules above; tracelens_error_signature() of migration 0010 is the same chain). */
+export function normalizedSql(params: SqlParams, expr = 'error_message'): string {
   for (const [pattern, replacement] of ERROR_NORMALIZATION_RULES) {
     expr = `regexp_replace(${expr}, ${params.append(pattern, 'text')}, ${params.append(replacement, 'text')}, 'g')`;
   }
   return `left(btrim(${expr}), ${NORMALIZED_MAX_LENGTH})`;
 }
 
-/** Top `limit` error groups by count within the report's range, scope and filter. */
-export async function topErrors(ctx: ReportContext, limit: number): Promise<ErrorGroup[]> {
+interface GroupRow {
+  sig: string | null;
+  n: string | number;
+  users: string | number;
+  sample: string | null;
+  last_seen: Date | string;
+  total: string | number;
+}
+
+/**
+ * Top `limit` error groups by count within the report's range, scope and
+ * filter. Without a filter, whole UTC days come from llm_rollup_error_1d
+ * (one row per day, signature and user: no regular expression at query
+ * time) and the ragged ends of the range from raw rows; with a filter, or
+ * when `raw` is asked for, everything from raw rows. Both give the same
+ * groups: counts add up, users are counted distinct over the union, the
+ * sample is the latest (ts, id) occurrence.
+ */
+export async function topErrors(ctx: ReportContext, limit: number, opts: { raw?: boolean } = {}): Promise<ErrorGroup[]> {
   const params = new SqlParams();
-  const conds = [`status_code = 'ERROR'`, ...rawConditions(ctx, params)];
+  const scope = ctx.scope === null ? null : scopeSql(ctx.scope, params);
+  const iso = (ms: number) => params.append(new Date(ms).toISOString(), 'timestamptz');
+  const rawPart = (fromMs: number, toMs: number) => {
+    const conds = [`status_code = 'ERROR'`, ...(scope === null ? [] : [scope]), `ts >= ${iso(fromMs)}`, `ts < ${iso(toMs)}`];
+    if (ctx.query.filter !== null) conds.push(compileNode(ctx.query.filter, params));
+    return `SELECT tracelens_error_signature(error_message) AS sig, user_id, 1::bigint AS n, ts AS last_seen, id AS last_id, error_message AS sample FROM ${TABLE} WHERE ${conds.join(' AND ')}`;
+  };
+  const dayA = Math.ceil(ctx.fromMs / DAY) * DAY;
+  const dayB = Math.floor(ctx.toMs / DAY) * DAY;
+  const parts: string[] = [];
+  let readsRaw = true;
+  if (opts.raw || ctx.query.filter !== null || dayA >= dayB) {
+    parts.push(rawPart(ctx.fromMs, ctx.toMs));
+  } else {
+    readsRaw = ctx.fromMs < dayA || dayB < ctx.toMs;
+    if (ctx.fromMs < dayA) parts.push(rawPart(ctx.fromMs, dayA));
+    const conds = [...(scope === null ? [] : [scope]), `bucket >= ${iso(dayA)}`, `bucket < ${iso(dayB)}`];
+    parts.push(`SELECT signature AS sig, user_id, n, last_seen, last_id, sample FROM ${ERROR_ROLLUP_TABLE} WHERE ${conds.join(' AND ')}`);
+    if (dayB < ctx.toMs) parts.push(rawPart(dayB, ctx.toMs));
+    noteSource(ctx, 'rollup_1d');
+  }
   const sql =
-    `SELECT sig, count(*) AS n, count(DISTINCT user_id) AS users, (array_agg(error_message ORDER BY ts DESC))[1] AS sample, max(ts) AS last_seen,` +
-    ` sum(count(*)) OVER () AS total` +
-    ` FROM (SELECT ${normalizedSql(params)} AS sig, error_message, user_id, ts FROM llm_traces WHERE ${conds.join(' AND ')}) e` +
+    `SELECT sig, sum(n) AS n, count(DISTINCT user_id) AS users, (array_agg(sample ORDER BY last_seen DESC, last_id DESC))[1] AS sample, max(last_seen) AS last_seen,` +
+    ` sum(sum(n)) OVER () AS total FROM (${parts.join(' UNION ALL ')}) e` +
     ` GROUP BY sig ORDER BY n DESC, sig COLLATE "C" ASC NULLS LAST LIMIT ${params.append(limit, 'bigint')}`;
-  const res = await ctx.db.query<{ sig: string | null; n: string | number; users: string | number; sample: string | null; last_seen: Date | string; total: string | number }>(
-    sql,
-    params.values,
-    { kind: 'metrics', signal: ctx.signal, requestId: ctx.requestId, shape: 'report top-errors' },
-  );
-  noteSource(ctx, 'raw');
+  const res = await ctx.db.query<GroupRow>(sql, params.values, { kind: 'metrics', signal: ctx.signal, requestId: ctx.requestId, shape: 'report top-errors' });
+  if (readsRaw) noteSource(ctx, 'raw');
   // Every row carries the count of all errors in range (the window sum), the denominator of `share`.
   return res.rows.map((r) => ({
     message: r.sig,

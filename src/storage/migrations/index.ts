@@ -7,6 +7,7 @@ import m0006 from './0006-steady-ingest.js';
 import m0007 from './0007-every-field-indexes.js';
 import m0008 from './0008-narrow-rollups.js';
 import m0009, { prepare as p0009 } from './0009-time-partitions.js';
+import m0010 from './0010-array-histograms.js';
 import m0011 from './0011-week-partitions.js';
 
 export interface Migration {
@@ -30,5 +31,6 @@ export const MIGRATIONS: readonly Migration[] = [
   { id: '0007-every-field-indexes', sql: m0007 },
   { id: '0008-narrow-rollups', sql: m0008 },
   { id: '0009-time-partitions', sql: m0009, prepare: p0009 },
+  { id: '0010-array-histograms', sql: m0010 },
   { id: '0011-week-partitions', sql: m0011 },
 ];
