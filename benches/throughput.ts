@@ -23,16 +23,14 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { principalFromClaims } from '../src/auth/tokens.js';
 import type { SearchBody } from '../src/query/request.js';
-import type { Queryable, QueryResult } from '../src/storage/driver.js';
 import { wrapPageSql } from '../src/traces/page-json.js';
-import { resolveBounds } from '../src/traces/page-sql.js';
 import { searchRequestFromBody } from '../src/traces/search-request.js';
-import { queryPage } from '../src/traces/search-service.js';
 import { startApi, type ApiServer } from './harness/api-server.js';
 import { benchAdminToken, benchDatabaseUrl, BENCH_DATABASE_URL, BENCH_JWT_SECRET } from './harness/bench-env.js';
 import { runLoad } from './harness/load.js';
 import { summarize, type LatencySummary } from './harness/stats.js';
 import { freePort } from '../test/helpers/free-port.js';
+import { shapeStatements } from './harness/shape-sql.js';
 
 const { values: f } = parseArgs({
   options: {
@@ -66,19 +64,12 @@ interface Statement {
 /** The request of one page size: the simple equality of the latency suite. */
 const body = (limit: number): SearchBody => ({ filter: { field: 'provider', operator: 'eq', value: 'openai' }, limit });
 
-/** The statements the API runs for a first page (whatever the page strategy chooses), recorded against the real database. */
+/** The statements the API runs for a first page (its attempts up to the one that answers), found against the real database. */
 async function apiStatements(limit: number): Promise<{ plain: Statement[]; json: Statement[] }> {
   const req = searchRequestFromBody(body(limit), principalFromClaims({ sub: 'bench', role: 'admin', exp: 0 }));
-  const seen: Statement[] = [];
-  const recorder: Queryable = {
-    async query<R>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<R>> {
-      seen.push({ sql, params });
-      const res = await client.query(sql, params as unknown[]);
-      return { rows: res.rows as R[], rowCount: res.rowCount ?? res.rows.length };
-    },
-  };
-  await queryPage(recorder, req, resolveBounds(req, Date.now()), null, {});
-  return { plain: seen, json: seen.map((s) => ({ sql: wrapPageSql(s.sql, req.fields), params: s.params })) };
+  const db = { query: async (sql: string, params?: readonly unknown[]) => client.query(sql, params as unknown[]) as never };
+  const plain = await shapeStatements(db, { body: body(limit) }, null);
+  return { plain, json: plain.map((s) => ({ sql: wrapPageSql(s.sql, req.fields), params: s.params })) };
 }
 
 function literal(v: unknown): string {
