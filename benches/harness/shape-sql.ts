@@ -5,7 +5,7 @@ import type { QueryShape } from '../../src/perf/query-shapes.js';
 import type { Queryable } from '../../src/storage/driver.js';
 import { searchRequestFromBody } from '../../src/traces/search-request.js';
 import { buildPageSql } from '../../src/traces/page-sql.js';
-import { pageStatements } from '../../src/traces/search-service.js';
+import { pageStatements, runPageStatements } from '../../src/traces/search-service.js';
 import type { FloorQuery } from './floor.js';
 
 /** `null` = admin (every project); otherwise a viewer of these projects. */
@@ -32,10 +32,14 @@ export function shapeSql(shape: Pick<QueryShape, 'body'>, scope: BenchScope): Fl
 export async function shapeStatements(db: Queryable, shape: Pick<QueryShape, 'body'>, scope: BenchScope): Promise<FloorQuery[]> {
   const req = shapeRequest(shape, scope);
   const steps = await pageStatements(db, req, { from: null, to: null }, null, Date.now());
-  const run: FloorQuery[] = [];
-  for (const step of steps) {
-    run.push(step);
-    if ((await db.query(step.sql, step.params)).rows.length > req.limit) break;
-  }
-  return run;
+  // The API's own loop over the attempts, recording the statements it runs.
+  const ran: FloorQuery[] = [];
+  const recorder: Queryable = {
+    query: (sql, params, opts) => {
+      ran.push({ sql, params: params ?? [] });
+      return db.query(sql, params, opts);
+    },
+  };
+  await runPageStatements(recorder, steps, req.limit, {});
+  return ran;
 }

@@ -49,6 +49,16 @@ export const PARTITION_BOUNDS = `
    WHERE i.inhparent = $1::regclass`;
 
 
+/**
+ * The partitions of $1 with a start (not the default partition, nor a wide
+ * one from an upgrade whose range begins at MINVALUE), with their oid and
+ * row count as of their last ANALYZE (-1: never).
+ */
+const BOUNDED_PARTITIONS = `
+  SELECT b.name, b.lo, b.hi, c.oid, c.reltuples
+    FROM (${PARTITION_BOUNDS}) b JOIN pg_class c ON c.relname = b.name AND pg_table_is_visible(c.oid)
+   WHERE NOT b.is_default AND b.lo > '-infinity'`;
+
 /** Start of the UTC day of t. */
 export function utcDay(t: number): Date {
   return new Date(Math.floor(t / DAY_MS) * DAY_MS);
@@ -154,11 +164,8 @@ export async function partitionUpkeep(db: Pick<Driver, 'transaction' | 'query'>,
     // (src/traces/recent-window.ts), so count it once more, for good. Names
     // come from the catalog.
     const uncounted = await db.query<{ name: string }>(
-      `SELECT b.name FROM (${PARTITION_BOUNDS}) b
-         JOIN pg_class c ON c.relname = b.name AND pg_table_is_visible(c.oid)
-         LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid
-        WHERE NOT b.is_default AND b.hi <= $2 AND b.lo > '-infinity'
-          AND coalesce(greatest(s.last_analyze, s.last_autoanalyze), '-infinity') < b.hi`,
+      `SELECT b.name FROM (${BOUNDED_PARTITIONS}) b LEFT JOIN pg_stat_user_tables s ON s.relid = b.oid
+        WHERE b.hi <= $2 AND coalesce(greatest(s.last_analyze, s.last_autoanalyze), '-infinity') < b.hi`,
       ['llm_traces', new Date(now)],
       ADMIN,
     );
@@ -182,10 +189,8 @@ export interface PartitionRows {
  */
 export async function analysedPartitionRows(db: Queryable): Promise<PartitionRows[]> {
   const res = await db.query<{ lo: Date; hi: Date; rows: number }>(
-    `SELECT b.lo, b.hi, c.reltuples::float8 AS rows
-       FROM (${PARTITION_BOUNDS}) b JOIN pg_class c ON c.relname = b.name AND pg_table_is_visible(c.oid)
-      WHERE NOT b.is_default AND b.lo > '-infinity' AND b.hi < 'infinity' AND c.reltuples > 0
-      ORDER BY b.lo DESC`,
+    `SELECT b.lo, b.hi, b.reltuples::float8 AS rows FROM (${BOUNDED_PARTITIONS}) b
+      WHERE b.hi < 'infinity' AND b.reltuples > 0 ORDER BY b.lo DESC`,
     ['llm_traces'],
     ADMIN,
   );

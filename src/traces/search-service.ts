@@ -39,9 +39,7 @@ export interface SearchPage {
 export async function executeSearch(db: Queryable, req: SearchRequest, ctx: SearchContext): Promise<SearchPage> {
   const start = startPage(req, ctx);
   const res = await queryPage(db, req, start.bounds, start.after, queryOptions(ctx), ctx.now ?? Date.now());
-  const hasMore = res.rows.length > req.limit;
-  const rows = hasMore ? res.rows.slice(0, req.limit) : res.rows;
-  const cursor = hasMore ? nextCursor(ctx.cursorKey, start, rows[rows.length - 1]!) : null;
+  const { rows, cursor, hasMore } = cutPage(res.rows, req.limit, ctx.cursorKey, start);
   // Newest property first: deleting an object's last-added property rolls
   // its shape back, any other order turns every row into a slow dictionary
   // object just before it is serialized.
@@ -74,11 +72,20 @@ export async function executeSearchText(db: Queryable, req: SearchRequest, ctx: 
   const steps = await pageStatements(db, req, start.bounds, start.after, ctx.now ?? Date.now());
   const reader = jsonPageReader(db, req.fields, steps.find((s) => s.planOnce)?.sql ?? null);
   const res = await runPageStatements(reader, steps, req.limit, queryOptions(ctx));
-  const all = res.rows as unknown as JsonPageRow[];
-  const hasMore = all.length > req.limit;
-  const rows = hasMore ? all.slice(0, req.limit) : all;
-  const cursor = hasMore ? nextCursor(ctx.cursorKey, start, rows[rows.length - 1]!) : null;
+  const { rows, cursor, hasMore } = cutPage(res.rows as unknown as JsonPageRow[], req.limit, ctx.cursorKey, start);
   return { data: spansJson(rows), cursor, hasMore };
+}
+
+/** The page's rows out of the limit + 1 fetched, and the cursor of the next page when there is one. */
+function cutPage<R extends Partial<Record<typeof SORT_KEY | typeof ROW_ID, unknown>>>(
+  fetched: R[],
+  limit: number,
+  cursorKey: Uint8Array,
+  start: PageStart,
+): { rows: R[]; cursor: string | null; hasMore: boolean } {
+  const hasMore = fetched.length > limit;
+  const rows = hasMore ? fetched.slice(0, limit) : fetched;
+  return { rows, cursor: hasMore ? nextCursor(cursorKey, start, rows[rows.length - 1]!) : null, hasMore };
 }
 
 /** Where a page starts: the request's hash (cursors are bound to it), its absolute time bounds and the keyset position after the previous page. */
@@ -130,7 +137,7 @@ export async function queryPage(
 }
 
 /** Runs a page's statements in turn until one returns a full page (limit + 1 rows); the last one always answers. */
-async function runPageStatements(db: Queryable, steps: readonly PageStatement[], limit: number, opts: QueryOptions): Promise<QueryResult<SpanRow>> {
+export async function runPageStatements(db: Queryable, steps: readonly PageStatement[], limit: number, opts: QueryOptions): Promise<QueryResult<SpanRow>> {
   for (let i = 0; ; i++) {
     const res = await db.query<SpanRow>(steps[i]!.sql, steps[i]!.params, opts);
     if (i === steps.length - 1 || res.rows.length > limit) return res;
