@@ -22,6 +22,28 @@ import { runCli } from '../helpers/cli.js';
 import { freePort } from '../helpers/free-port.js';
 import { insertSpans, span } from '../helpers/spans.js';
 
+/**
+ * Holds llm_traces (every partition) in ACCESS EXCLUSIVE mode inside an open
+ * transaction. A server started by the test may be running its partition
+ * upkeep (ANALYZE, creating next week's partition) at that moment, which
+ * takes the same locks in another order: PostgreSQL then ends one side with
+ * a deadlock error. The lock is the test's setup, not its subject, so it is
+ * taken again after such a deadlock.
+ */
+async function lockTraces(client: pg.Client): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    await client.query('BEGIN');
+    try {
+      await client.query('LOCK TABLE llm_traces IN ACCESS EXCLUSIVE MODE');
+      return;
+    } catch (err) {
+      await client.query('ROLLBACK');
+      if ((err as { code?: string }).code !== '40P01' || attempt >= 10) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+    }
+  }
+}
+
 describe('export stops its query when the reader goes away [postgres]', () => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
   let driver: PostgresDriver;
@@ -96,8 +118,7 @@ describe('export stops its query when the reader goes away [postgres]', () => {
   }
 
   it('ends the query of a client that leaves while it waits for a lock', { timeout: 30_000 }, async () => {
-    await locker.query('BEGIN');
-    await locker.query('LOCK TABLE llm_traces IN ACCESS EXCLUSIVE MODE');
+    await lockTraces(locker);
     try {
       const { req, response } = startExport({ format: 'csv' });
       response.catch(() => undefined);
@@ -130,8 +151,7 @@ describe('export stops its query when the reader goes away [postgres]', () => {
   });
 
   it('ends the query of a job cancelled while it runs, and removes its file', { timeout: 30_000 }, async () => {
-    await locker.query('BEGIN');
-    await locker.query('LOCK TABLE llm_traces IN ACCESS EXCLUSIVE MODE');
+    await lockTraces(locker);
     try {
       const created = await app.inject({ method: 'POST', url: '/api/v1/export/traces', headers, payload: { format: 'csv' } });
       const id = created.json().data.job_id as string;
@@ -163,8 +183,7 @@ describe('export stops its query when the reader goes away [postgres]', () => {
     });
     try {
       await eventually(async () => (await fetch(`http://127.0.0.1:${serverPort}/health`).catch(() => null))?.ok === true, 90_000, 200);
-      await locker.query('BEGIN');
-      await locker.query('LOCK TABLE llm_traces IN ACCESS EXCLUSIVE MODE');
+      await lockTraces(locker);
       try {
         const created = await fetch(`http://127.0.0.1:${serverPort}/api/v1/export/traces`, {
           method: 'POST',
