@@ -66,6 +66,12 @@ export interface MetricsQueryInput {
   readonly toMs: number;
   /** Project ids the query is limited to; null = all (admin). */
   readonly scope: readonly string[] | null;
+  /**
+   * Every row, in no order, without __total or the limit: for a caller that
+   * wraps the statement in its own ranking and paging (cost attribution), so
+   * the groups are not sorted and counted twice.
+   */
+  readonly unordered?: boolean;
 }
 
 const HAVING_SQL: Readonly<Record<HavingOperator, string>> = { gt: '>', gte: '>=', lt: '<', lte: '<=', eq: '=', ne: '<>' };
@@ -365,6 +371,10 @@ export function compileMetricsQuery(input: MetricsQueryInput): CompiledMetricsQu
   groupNames.forEach((g) => order.push(`${g} COLLATE "C" ASC NULLS LAST`));
   const orderBy = order.length > 0 ? ` ORDER BY ${order.join(', ')}` : '';
 
+  if (input.unordered) {
+    const where = having.length > 0 ? ` WHERE ${having.join(' AND ')}` : '';
+    return { sql: `WITH ${ctes.join(',\n')}\nSELECT * FROM (${inner}) r${where}`, params: params.values, countsSeries, ...(histogram === undefined ? {} : { histogram }) };
+  }
   const sql =
     `WITH ${ctes.join(',\n')}\n` +
     `SELECT r.*, count(*) OVER () AS __total FROM (${inner}) r` +

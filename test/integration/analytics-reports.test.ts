@@ -200,6 +200,14 @@ describeEachBackend('analytics and cost reports', (backend) => {
       ['u2', 0.2],
     ]);
     expect(p1.data.items[0].by_provider).toEqual([{ value: 'anthropic', total_cost: 0.7, request_count: 2, share: 1 }]);
+    // The page's figures are read for its own values after the ranking: they belong to the ranked value.
+    for (const item of p1.data.items) {
+      const splitRequests = item.by_provider.reduce((n: number, s: { request_count: number }) => n + s.request_count, 0);
+      expect(item.request_count).toBe(splitRequests);
+      expect(item.prompt_cost + item.completion_cost).toBeCloseTo(item.total_cost, 9);
+      expect(item.avg_cost_per_request).toBeCloseTo(item.total_cost / item.request_count, 9);
+    }
+    expect(p1.data.items[0].request_count).toBe(2);
     expect(p1.pagination).toMatchObject({ has_more: true, limit: 2, total: 4 });
     const p2 = await ok(`/costs/attribution?${RANGE}&dimension=user&limit=2&cursor=${encodeURIComponent(p1.pagination.cursor)}`);
     expect(p2.data.items.map((i: { value: string | null; total_cost: number }) => [i.value, i.total_cost])).toEqual([

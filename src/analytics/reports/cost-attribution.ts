@@ -21,6 +21,7 @@ import { compileMetricsQuery } from '../compile-metrics.js';
 import { planMetricsQuery } from '../planner.js';
 import { COST_METRICS, costFigures, type CostFigures } from './cost-summary.js';
 import { decimalParam, intParam, reportQuery, text, type ParamSpec, type RawParams, type ReportQuery } from './params.js';
+import type { MetricsRow } from '../metrics-service.js';
 import { engineRequest, engineRows, noteSource, num0, ratio, type ReportContext } from './report-context.js';
 import { runReport, type ReportOutput, type ReportRunner } from './report-service.js';
 
@@ -126,26 +127,29 @@ function pinCursor(principal: Principal, req: AttributionRequest, key: Uint8Arra
   return { req: { ...req, query: { ...req.query, from: c.f ?? req.query.from, to: c.t } }, keyset };
 }
 
-interface GroupRow {
+interface RankRow {
   value: string | null;
   total_cost: string;
-  prompt_cost: string;
-  completion_cost: string;
-  request_count: string | number;
-  total_tokens: string | number;
   n_all: string | number;
   total_all: string | null;
 }
 
-/** One page of groups, exact costs as text, plus the count and cost of all groups past min_cost. */
-async function groupPage(ctx: ReportContext, req: AttributionRequest, keyset: Keyset | null): Promise<GroupRow[]> {
-  const { req: metricsReq, range } = engineRequest(ctx, { metrics: COST_METRICS, group_by: [req.groupBy] });
+const RANK_METRICS = [{ metric: 'total_cost', aggregation: 'sum', alias: 'total_cost' }] as const;
+
+/**
+ * One page of groups ranked by exact cost (as text), plus the count of all
+ * groups past min_cost and the cost of every group. Only the ranking metric
+ * is aggregated over every group: a long tail (tens of thousands of users)
+ * costs one sum per row instead of five, and the page's other figures are
+ * read for its own values afterwards (pageFigures).
+ */
+async function rankPage(ctx: ReportContext, req: AttributionRequest, keyset: Keyset | null): Promise<RankRow[]> {
+  const { req: metricsReq, range } = engineRequest(ctx, { metrics: [...RANK_METRICS], group_by: [req.groupBy] });
   const plan = planMetricsQuery(metricsReq, range.fromMs, range.toMs);
-  // Every group, unsorted by the engine's limit: the page is cut below.
-  const compiled = compileMetricsQuery({ req: { ...metricsReq, sort: null, limit: Number.MAX_SAFE_INTEGER }, plan, scope: ctx.scope, ...range });
+  const compiled = compileMetricsQuery({ req: metricsReq, plan, scope: ctx.scope, ...range, unordered: true });
   const params = new SqlParams();
   params.values.push(...compiled.params);
-  // Engine columns: g0 = the group, m0..m4 = COST_METRICS in order.
+  // Engine columns: g0 = the group, m0 = the cost.
   const min = req.minCost === null ? 'true' : `m0 >= ${params.append(req.minCost, 'numeric')}`;
   let after = 'true';
   if (keyset !== null) {
@@ -157,10 +161,10 @@ async function groupPage(ctx: ReportContext, req: AttributionRequest, keyset: Ke
   }
   // n_all: groups past min_cost (pagination.total); total_all: the cost of every group (shares are of all spending).
   const sql =
-    `SELECT g0::text AS value, m0::text AS total_cost, m1::text AS prompt_cost, m2::text AS completion_cost, m3 AS request_count, m4 AS total_tokens, n_all, total_all` +
-    ` FROM (SELECT e.*, count(*) FILTER (WHERE ${min}) OVER () AS n_all, (sum(m0) OVER ())::text AS total_all FROM (${compiled.sql}) e) k` +
+    `SELECT g0::text AS value, m0::text AS total_cost, n_all, total_all` +
+    ` FROM (SELECT e.g0, e.m0, count(*) FILTER (WHERE ${min}) OVER () AS n_all, (sum(m0) OVER ())::text AS total_all FROM (${compiled.sql}) e) k` +
     ` WHERE ${min} AND ${after} ORDER BY m0 DESC, g0::text COLLATE "C" ASC NULLS LAST LIMIT ${params.append(req.limit + 1, 'bigint')}`;
-  const res = await ctx.db.query<GroupRow>(sql, params.values, {
+  const res = await ctx.db.query<RankRow>(sql, params.values, {
     kind: 'metrics',
     signal: ctx.signal,
     requestId: ctx.requestId,
@@ -170,14 +174,28 @@ async function groupPage(ctx: ReportContext, req: AttributionRequest, keyset: Ke
   return res.rows;
 }
 
+/** The cost figures of the page's values: one engine query filtered to them. */
+async function pageFigures(ctx: ReportContext, req: AttributionRequest, page: RankRow[]): Promise<Map<string | null, MetricsRow>> {
+  const out = new Map<string | null, MetricsRow>();
+  if (page.length === 0) return out;
+  const rows = await engineRows(ctx, {
+    metrics: COST_METRICS,
+    group_by: [req.groupBy],
+    filter: valuesFilter(req.groupBy, page.map((r) => r.value)),
+  });
+  for (const r of rows) out.set(r[req.groupBy] === null ? null : String(r[req.groupBy]), r);
+  return out;
+}
+
 /** Per page value, its split by `by` (provider or model): one engine query filtered to the page's values (none when `by` is the dimension itself). */
-async function splits(ctx: ReportContext, req: AttributionRequest, page: GroupRow[], by: 'provider' | 'model'): Promise<Map<string | null, SplitItem[]>> {
+async function splits(ctx: ReportContext, req: AttributionRequest, page: RankRow[], figuresOf: Promise<Map<string | null, MetricsRow>>, by: 'provider' | 'model'): Promise<Map<string | null, SplitItem[]>> {
   if (req.groupBy === by) {
-    // The dimension is the split's own: each value is the whole of its split, and the page already holds its figures.
+    // The dimension is the split's own: each value is the whole of its split, and the page's figures hold it.
+    const figures = await figuresOf;
     return new Map(
       page.map((r): [string | null, SplitItem[]] => {
         const cost = Number(r.total_cost);
-        return [r.value, [{ value: r.value, total_cost: cost, request_count: Number(r.request_count), share: ratio(cost, cost) }]];
+        return [r.value, [{ value: r.value, total_cost: cost, request_count: num0(figures.get(r.value), 'request_count'), share: ratio(cost, cost) }]];
       }),
     );
   }
@@ -225,15 +243,16 @@ async function attributionReport(
   keyset: Keyset | null,
   cursorFor: (k: Keyset) => string,
 ): Promise<ReportOutput<AttributionReport>> {
-  const rows = await groupPage(ctx, req, keyset);
+  const rows = await rankPage(ctx, req, keyset);
   const page = rows.slice(0, req.limit);
-  const [byProvider, byModel] = await Promise.all([splits(ctx, req, page, 'provider'), splits(ctx, req, page, 'model')]);
+  const figuresOf = pageFigures(ctx, req, page);
+  const [figures, byProvider, byModel] = await Promise.all([figuresOf, splits(ctx, req, page, figuresOf, 'provider'), splits(ctx, req, page, figuresOf, 'model')]);
   const totalAll = rows[0]?.total_all ?? null;
   const total = totalAll === null ? 0 : Number(totalAll);
   const items = page.map(
     (r): AttributionItem => ({
       value: r.value,
-      ...costFigures({ total_cost: r.total_cost, prompt_cost: r.prompt_cost, completion_cost: r.completion_cost, request_count: Number(r.request_count), total_tokens: Number(r.total_tokens) }),
+      ...costFigures({ ...figures.get(r.value), total_cost: r.total_cost }),
       share: ratio(Number(r.total_cost), total),
       by_provider: byProvider.get(r.value) ?? [],
       by_model: byModel.get(r.value) ?? [],
