@@ -111,6 +111,25 @@ export function offsetMinutes(tz: string, ms: number): number {
 }
 
 /**
+ * Whether the instant `ms` is where a bucket of `interval` starts, so that the
+ * buckets of the time before it and after it are different ones. Day and week
+ * buckets are only recognised in UTC (false elsewhere: a caller then merges as
+ * if buckets could be shared, which is always correct).
+ */
+export function isBucketStart(interval: IntervalDef, timeZone: string, ms: number): boolean {
+  switch (interval.name) {
+    case '1d':
+      return UTC_NAMES.has(timeZone) && ms % DAY === 0;
+    case '1w':
+      // 1970-01-05, day 4 of the epoch, was a Monday.
+      return UTC_NAMES.has(timeZone) && ms % DAY === 0 && (((ms / DAY - 4) % 7) + 7) % 7 === 0;
+    default:
+      // Minutes and hours are epoch-aligned; date_bin's origin (2000-01-01 UTC) is a multiple of 6 hours.
+      return ms % interval.ms === 0;
+  }
+}
+
+/**
  * Whether every bucket of `interval` over [from, to) is a union of whole
  * `grain` buckets (grain buckets are UTC). Local days and weeks line up with
  * hours when the zone's offset stays whole hours, with UTC days only when the

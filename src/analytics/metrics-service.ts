@@ -90,7 +90,8 @@ export async function runMetricsQuery(principal: Principal, req: MetricsRequest,
 }
 
 interface ResultRow {
-  __ts: Date | string | null;
+  /** The bucket start as ISO text (null without an interval). */
+  __ts: string | null;
   __total: number | string;
   __series?: number | string;
   [k: string]: unknown;
@@ -133,7 +134,7 @@ export async function executeMetricsQuery(
   }
   const rows = res.rows.map((r) => {
     const out: MetricsRow = {};
-    if (req.interval !== null) out.timestamp = r.__ts === null ? null : new Date(r.__ts).toISOString();
+    if (req.interval !== null) out.timestamp = r.__ts;
     req.groupBy.forEach((g, i) => {
       const v = r[`g${i}`];
       out[g.name] = v === null || v === undefined ? null : String(v);

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { metricsRequestFromBody, metricsRequestFromQuery, type MetricsBody } from '../../src/analytics/metrics-request.js';
 import { planMetricsQuery, type Plan } from '../../src/analytics/planner.js';
 import { compileMetricsQuery } from '../../src/analytics/compile-metrics.js';
+import { INTERVALS, isBucketStart } from '../../src/analytics/intervals.js';
 
 const T = (iso: string) => Date.parse(iso);
 const plan = (body: Partial<MetricsBody>, from: string, to: string): Plan =>
@@ -72,6 +73,26 @@ describe('planMetricsQuery', () => {
     // Any operator on a dimension column is still a rollup query: the predicate reads the same column there.
     expect(plan({ filter: { operator: 'NOT', filters: [{ field: 'model', operator: 'regex', value: '^gpt' }] } }, ...range).source).toBe('rollup_1d');
     expect(plan({}, '2026-03-01T00:00:10Z', '2026-03-01T00:00:50Z').source).toBe('raw');
+  });
+
+  it('merges only the ragged edges: a segment bounded by bucket starts has buckets of its own', () => {
+    const ms = (iso: string) => Date.parse(iso);
+    expect(isBucketStart(INTERVALS['1h'], 'UTC', ms('2026-03-01T05:00:00Z'))).toBe(true);
+    expect(isBucketStart(INTERVALS['1h'], 'UTC', ms('2026-03-01T05:30:00Z'))).toBe(false);
+    expect(isBucketStart(INTERVALS['6h'], 'UTC', ms('2026-03-01T18:00:00Z'))).toBe(true);
+    expect(isBucketStart(INTERVALS['6h'], 'UTC', ms('2026-03-01T15:00:00Z'))).toBe(false);
+    expect(isBucketStart(INTERVALS['1d'], 'UTC', ms('2026-03-01T00:00:00Z'))).toBe(true);
+    // A local day starts elsewhere: never assumed.
+    expect(isBucketStart(INTERVALS['1d'], 'Europe/Berlin', ms('2026-03-01T00:00:00Z'))).toBe(false);
+    expect(isBucketStart(INTERVALS['1w'], 'UTC', ms('2026-03-02T00:00:00Z'))).toBe(true); // a Monday
+    expect(isBucketStart(INTERVALS['1w'], 'UTC', ms('2026-03-01T00:00:00Z'))).toBe(false); // a Sunday
+    // An hourly series from 09:30: the 1m and raw edges share the 09:00 bucket and are merged; the hours of the middle are not.
+    const body: MetricsBody = { metrics: [{ metric: 'request_count' }], interval: '1h' };
+    const p = plan(body, '2026-03-01T09:30:15Z', '2026-03-03T00:00:00Z');
+    const sql = compileMetricsQuery({ req: metricsRequestFromBody({ ...body, from: '2026-03-01T09:30:15Z', to: '2026-03-03T00:00:00Z' }), plan: p, scope: null, fromMs: ms('2026-03-01T09:30:15Z'), toMs: ms('2026-03-03T00:00:00Z') }).sql;
+    const a = /a AS \((.*)\)\n/s.exec(sql)![1]!;
+    expect(p.segments.map((s) => s.source)).toEqual(['raw', '1m', '1h']);
+    expect(a).toMatch(/^SELECT bucket AS b, .* FROM llm_rollup_project_1h WHERE .* UNION ALL SELECT b, .* FROM \(SELECT .* FROM llm_traces .* UNION ALL SELECT .* FROM llm_rollup_project_1m .*\) p GROUP BY b$/s);
   });
 });
 
