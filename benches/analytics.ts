@@ -34,6 +34,8 @@ const { values: f } = parseArgs({
     rows: { type: 'string', default: '1000000' },
     'ingest-batches': { type: 'string', default: '20' },
     out: { type: 'string', default: 'benches/results' },
+    // Another build's bin/tracelens.js: the API of a before/after pair, on the same database in one session.
+    bin: { type: 'string' },
   },
 });
 const dbUrl = benchDatabaseUrl(ANALYTICS_BENCH_DATABASE_URL);
@@ -105,7 +107,7 @@ async function main() {
   await client.connect();
   await client.query(`ANALYZE ${ROLLUP_TABLES.join(', ')}`);
   const jwt = await benchAdminToken();
-  const api = await startApi({ DATABASE_URL: dbUrl, JWT_SECRET: BENCH_JWT_SECRET, CACHE_ENABLED: 'false', DB_POOL_MAX: String(Math.max(2, connections)), DB_POOL_MIN: '1' });
+  const api = await startApi({ DATABASE_URL: dbUrl, JWT_SECRET: BENCH_JWT_SECRET, CACHE_ENABLED: 'false', DB_POOL_MAX: String(Math.max(2, connections)), DB_POOL_MIN: '1' }, [], f.bin);
   const results: CaseResult[] = [];
   try {
     for (const c of ANALYTICS_CASES) {
@@ -136,7 +138,8 @@ async function main() {
   const ingest: { rollups: boolean; spans: number; seconds: number; perSecond: number }[] = [];
   const batches = Number(f['ingest-batches']);
   try {
-    for (const [round_, rollups] of [[1, true], [2, false], [3, true], [4, false]] as const) {
+    // --ingest-batches 0: the queries alone (a before/after of query code needs no ingest rounds).
+    for (const [round_, rollups] of batches > 0 ? ([[1, true], [2, false], [3, true], [4, false]] as const) : []) {
       if (!rollups) await client.query('ALTER TABLE llm_traces DISABLE TRIGGER llm_traces_rollup_insert, DISABLE TRIGGER llm_traces_rollup_delete');
       try {
         const run = await ingestRun(driver, batches, 500, 4, 9_000 + round_);

@@ -18,6 +18,8 @@ const { values: f } = parseArgs({
     rows: { type: 'string', default: '1000000' },
     only: { type: 'string' },
     out: { type: 'string', default: 'benches/results' },
+    // Another build's bin/tracelens.js: the API of a before/after pair, on the same database in one session.
+    bin: { type: 'string' },
   },
 });
 const dbUrl = benchDatabaseUrl(ANALYTICS_BENCH_DATABASE_URL);
@@ -64,7 +66,7 @@ async function main() {
   const started = new Date();
   const dbInfo = await prepareDatabase(dbUrl, Number(f.rows), log, ['--days', '90']);
   const jwt = await benchAdminToken();
-  const api = await startApi({ DATABASE_URL: dbUrl, JWT_SECRET: BENCH_JWT_SECRET, CACHE_ENABLED: 'false', DB_POOL_MAX: String(Math.max(8, connections * 4)) });
+  const api = await startApi({ DATABASE_URL: dbUrl, JWT_SECRET: BENCH_JWT_SECRET, CACHE_ENABLED: 'false', DB_POOL_MAX: String(Math.max(8, connections * 4)) }, [], f.bin);
   const results: CaseResult[] = [];
   const only = f.only === undefined ? null : new RegExp(f.only, 'i');
   try {
