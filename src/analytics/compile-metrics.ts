@@ -268,8 +268,10 @@ export function compileMetricsQuery(input: MetricsQueryInput): CompiledMetricsQu
   // A segment that starts and ends where output buckets start has buckets of its own: its rows
   // (one per key already) need no merge with the others'. Only the ragged edges are merged, so
   // the middle of a long range is aggregated once, not twice.
+  // A lone segment (every raw query) has nothing to merge with.
   const ownBuckets = (s: Segment) =>
-    req.interval !== null && isBucketStart(req.interval, req.timeZone, s.fromMs) && isBucketStart(req.interval, req.timeZone, s.toMs);
+    plan.segments.length === 1 ||
+    (req.interval !== null && isBucketStart(req.interval, req.timeZone, s.fromMs) && isBucketStart(req.interval, req.timeZone, s.toMs));
   const whole = plan.segments.filter(ownBuckets);
   const edges = plan.segments.filter((s) => !ownBuckets(s));
   const merge = (segments: readonly Segment[]) =>

@@ -22,7 +22,7 @@ import { planMetricsQuery } from '../planner.js';
 import { COST_METRICS, costFigures, type CostFigures } from './cost-summary.js';
 import { decimalParam, intParam, reportQuery, text, type ParamSpec, type RawParams, type ReportQuery } from './params.js';
 import type { MetricsRow } from '../metrics-service.js';
-import { engineRequest, engineRows, noteSource, num0, ratio, type ReportContext } from './report-context.js';
+import { engineRequest, engineRows, noteSource, num0, ratio, round, type ReportContext } from './report-context.js';
 import { runReport, type ReportOutput, type ReportRunner } from './report-service.js';
 
 export const ATTRIBUTION_PARAMS: ParamSpec = {
@@ -141,7 +141,7 @@ const RANK_METRICS = [{ metric: 'total_cost', aggregation: 'sum', alias: 'total_
  * groups past min_cost and the cost of every group. Only the ranking metric
  * is aggregated over every group: a long tail (tens of thousands of users)
  * costs one sum per row instead of five, and the page's other figures are
- * read for its own values afterwards (pageFigures).
+ * read for its own values afterwards (pageDetails).
  */
 async function rankPage(ctx: ReportContext, req: AttributionRequest, keyset: Keyset | null): Promise<RankRow[]> {
   const { req: metricsReq, range } = engineRequest(ctx, { metrics: [...RANK_METRICS], group_by: [req.groupBy] });
@@ -174,52 +174,71 @@ async function rankPage(ctx: ReportContext, req: AttributionRequest, keyset: Key
   return res.rows;
 }
 
-/** The cost figures of the page's values: one engine query filtered to them. */
-async function pageFigures(ctx: ReportContext, req: AttributionRequest, page: RankRow[]): Promise<Map<string | null, MetricsRow>> {
-  const out = new Map<string | null, MetricsRow>();
-  if (page.length === 0) return out;
-  const rows = await engineRows(ctx, {
-    metrics: COST_METRICS,
-    group_by: [req.groupBy],
-    filter: valuesFilter(req.groupBy, page.map((r) => r.value)),
-  });
-  for (const r of rows) out.set(r[req.groupBy] === null ? null : String(r[req.groupBy]), r);
+interface PageDetails {
+  /** Per value: its figures besides the ranked cost. */
+  figures: Map<string | null, MetricsRow>;
+  byProvider: Map<string | null, SplitItem[]>;
+  byModel: Map<string | null, SplitItem[]>;
+}
+
+/** Money summed in JavaScript, back to the API's precision (the stored sums are exact decimals). */
+const money = (v: number) => round(v) ?? 0;
+
+/** Byte order of values, null last: the order the ranking's ties use. */
+function valueOrder(a: string | null, b: string | null): number {
+  if (a === b) return 0;
+  if (a === null) return 1;
+  if (b === null) return -1;
+  return Buffer.compare(Buffer.from(a), Buffer.from(b));
+}
+
+/** One split (by provider or by model) of every page value, most expensive first, shares of the value's cost. */
+function splitOf(rows: readonly MetricsRow[], dimension: string, by: 'provider' | 'model'): Map<string | null, SplitItem[]> {
+  const acc = new Map<string | null, Map<string | null, { cost: number; requests: number }>>();
+  for (const r of rows) {
+    const key = r[dimension] === null ? null : String(r[dimension]);
+    const part = r[by] === null ? null : String(r[by]);
+    let perValue = acc.get(key);
+    if (perValue === undefined) acc.set(key, (perValue = new Map()));
+    const cur = perValue.get(part) ?? { cost: 0, requests: 0 };
+    perValue.set(part, { cost: cur.cost + num0(r, 'total_cost'), requests: cur.requests + num0(r, 'request_count') });
+  }
+  const out = new Map<string | null, SplitItem[]>();
+  for (const [key, perValue] of acc) {
+    const items = [...perValue].map(([value, f]): SplitItem => ({ value, total_cost: money(f.cost), request_count: f.requests, share: null }));
+    items.sort((a, b) => b.total_cost - a.total_cost || valueOrder(a.value, b.value));
+    const total = items.reduce((sum, i) => sum + i.total_cost, 0);
+    for (const i of items) i.share = ratio(i.total_cost, total);
+    out.set(key, items);
+  }
   return out;
 }
 
-/** Per page value, its split by `by` (provider or model): one engine query filtered to the page's values (none when `by` is the dimension itself). */
-async function splits(ctx: ReportContext, req: AttributionRequest, page: RankRow[], figuresOf: Promise<Map<string | null, MetricsRow>>, by: 'provider' | 'model'): Promise<Map<string | null, SplitItem[]>> {
-  if (req.groupBy === by) {
-    // The dimension is the split's own: each value is the whole of its split, and the page's figures hold it.
-    const figures = await figuresOf;
-    return new Map(
-      page.map((r): [string | null, SplitItem[]] => {
-        const cost = Number(r.total_cost);
-        return [r.value, [{ value: r.value, total_cost: cost, request_count: num0(figures.get(r.value), 'request_count'), share: ratio(cost, cost) }]];
-      }),
-    );
-  }
-  const values = page.map((r) => r.value);
-  const out = new Map<string | null, SplitItem[]>(values.map((v) => [v, []]));
-  if (values.length === 0) return out;
+/**
+ * The page's values in detail: one engine query filtered to them, grouped
+ * by (value, provider, model), gives their other figures and both splits
+ * (three separate queries read the same rows three times).
+ */
+async function pageDetails(ctx: ReportContext, req: AttributionRequest, page: RankRow[]): Promise<PageDetails> {
+  if (page.length === 0) return { figures: new Map(), byProvider: new Map(), byModel: new Map() };
+  const dimension = req.groupBy;
   const rows = await engineRows(ctx, {
-    metrics: [
-      { metric: 'total_cost', aggregation: 'sum', alias: 'total_cost' },
-      { metric: 'request_count', alias: 'request_count' },
-    ],
-    group_by: [req.groupBy, by],
-    filter: valuesFilter(req.groupBy, values),
-    sort_by: 'total_cost',
+    metrics: COST_METRICS,
+    group_by: [...new Set([dimension, 'provider', 'model'])],
+    filter: valuesFilter(dimension, page.map((r) => r.value)),
   });
+  const figures = new Map<string | null, MetricsRow>();
   for (const r of rows) {
-    const key = r[req.groupBy] === null ? null : String(r[req.groupBy]);
-    out.get(key)?.push({ value: r[by] === null ? null : String(r[by]), total_cost: num0(r, 'total_cost'), request_count: num0(r, 'request_count'), share: null });
+    const key = r[dimension] === null ? null : String(r[dimension]);
+    const f = figures.get(key) ?? { prompt_cost: 0, completion_cost: 0, request_count: 0, total_tokens: 0 };
+    figures.set(key, {
+      prompt_cost: money(num0(f, 'prompt_cost') + num0(r, 'prompt_cost')),
+      completion_cost: money(num0(f, 'completion_cost') + num0(r, 'completion_cost')),
+      request_count: num0(f, 'request_count') + num0(r, 'request_count'),
+      total_tokens: num0(f, 'total_tokens') + num0(r, 'total_tokens'),
+    });
   }
-  for (const list of out.values()) {
-    const total = list.reduce((s, i) => s + i.total_cost, 0);
-    for (const i of list) i.share = ratio(i.total_cost, total);
-  }
-  return out;
+  return { figures, byProvider: splitOf(rows, dimension, 'provider'), byModel: splitOf(rows, dimension, 'model') };
 }
 
 /** A filter matching the spans of the given group values (null: spans without one). */
@@ -245,8 +264,7 @@ async function attributionReport(
 ): Promise<ReportOutput<AttributionReport>> {
   const rows = await rankPage(ctx, req, keyset);
   const page = rows.slice(0, req.limit);
-  const figuresOf = pageFigures(ctx, req, page);
-  const [figures, byProvider, byModel] = await Promise.all([figuresOf, splits(ctx, req, page, figuresOf, 'provider'), splits(ctx, req, page, figuresOf, 'model')]);
+  const { figures, byProvider, byModel } = await pageDetails(ctx, req, page);
   const totalAll = rows[0]?.total_all ?? null;
   const total = totalAll === null ? 0 : Number(totalAll);
   const items = page.map(
