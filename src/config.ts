@@ -44,6 +44,9 @@ export const CONFIG_SCHEMA = {
   dbPreparedStatements: bool('DB_PREPARED_STATEMENTS', true, {
     meaning: 'plan the search page statement once per connection (named statements, session plan mode); turn off behind a transaction-mode pooler such as PgBouncer',
   }),
+  dbWorkMemKb: int('DB_WORK_MEM_KB', 16384, { min: 64, max: 2097151 }, {
+    meaning: 'work_mem of the API\'s connections (kB): the analytics statements hash tens of thousands of groups, which spill to disk at the server default of 4 MB; each sort or hash of a statement may use this much',
+  }),
   redisUrl: url('REDIS_URL', ['redis:', 'rediss:'], { meaning: 'Redis for the shared result cache and rate limits; unset = in-process' }),
   cache: {
     enabled: bool('CACHE_ENABLED', true, { meaning: 'turn the result cache off entirely' }),

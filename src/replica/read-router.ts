@@ -203,6 +203,8 @@ export interface OpenReadRouterOptions {
   pool: Config['db'];
   /** As the primary's (PostgresDriverOptions.preparedStatements). */
   preparedStatements?: boolean;
+  /** As the primary's (PostgresDriverOptions.workMemKb). */
+  workMemKb?: number;
   maxLagS: number;
   observe?: QueryObserver;
   probeIntervalMs?: number;
@@ -216,6 +218,7 @@ export function openReadRouter(o: OpenReadRouterOptions): ReadRouter {
     observe: o.observe,
     applicationName: 'tracelens-reader',
     preparedStatements: o.preparedStatements,
+    workMemKb: o.workMemKb,
   });
   // Unobserved: the probe's statements are not API traffic. Short timeouts: a probe is bounded anyway.
   const probePool = { ...o.pool, poolMax: 1, poolMin: 0, statementTimeoutMs: 2000, connectTimeoutMs: 2000, maxWaiting: 1 };

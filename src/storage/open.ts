@@ -16,7 +16,7 @@ export interface Drivers {
 
 export async function openDriver(config: Config, observe?: QueryObserver): Promise<Driver> {
   if (config.databaseUrl) {
-    return new PostgresDriver({ url: config.databaseUrl, pool: config.db, observe, preparedStatements: config.dbPreparedStatements });
+    return new PostgresDriver({ url: config.databaseUrl, pool: config.db, observe, preparedStatements: config.dbPreparedStatements, workMemKb: config.dbWorkMemKb });
   }
   return EmbeddedDriver.open({ dataDir: config.dataDir, observe });
 }
@@ -30,6 +30,7 @@ export async function openDrivers(config: Config, observe?: QueryObserver): Prom
     replicaUrl: config.databaseReadUrl,
     pool: config.db,
     preparedStatements: config.dbPreparedStatements,
+    workMemKb: config.dbWorkMemKb,
     maxLagS: config.readMaxLagS,
     observe,
   });

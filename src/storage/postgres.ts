@@ -31,6 +31,8 @@ export interface PostgresDriverOptions {
    * Off behind a transaction-mode pooler, where neither survives from one transaction to the next.
    */
   preparedStatements?: boolean;
+  /** work_mem of every connection in kB (DB_WORK_MEM_KB); absent: the server's. */
+  workMemKb?: number;
 }
 
 /** After a connection-level failure, answer 503 at once for this long instead of piling onto a dead server. */
@@ -90,7 +92,9 @@ export class PostgresDriver implements Driver {
       // adaptive page query's fallback branch (src/traces/page-sql.ts) is
       // costed above jit_above_cost for a common value even when it never
       // runs, so every such page paid 20-30 ms of compilation for nothing.
-      options: '-c jit=off',
+      // work_mem: the analytics statements hash tens of thousands of groups (users, hours x
+      // models); under the server default of 4 MB the planner sorts them on disk instead.
+      options: `-c jit=off${opts.workMemKb === undefined ? '' : ` -c work_mem=${opts.workMemKb}kB`}`,
       keepAlive: true,
       types: TYPES,
     };
