@@ -39,6 +39,14 @@ interface Part {
   readonly raw: string;
   readonly rollup: string;
   readonly merge: 'sum' | 'min' | 'max';
+  /**
+   * What one span and one rollup row contribute before the merge aggregate
+   * (`merge` over these equals `merge` over the segments' aggregates); null
+   * where only a whole raw segment can compute it (exact distinct counts and
+   * percentiles, which never share a statement with another segment).
+   */
+  readonly rawRow: string | null;
+  readonly rollupRow: string | null;
 }
 
 /** A percentile the service computes from histogram rows: output column m<index>. */
@@ -83,18 +91,20 @@ function countPart(c: 'request_count' | 'error_count' | 'success_count'): Part {
       : c === 'error_count'
         ? `count(*) FILTER (WHERE status_code = 'ERROR')`
         : `count(*) FILTER (WHERE status_code IN ('OK', 'SUCCESS'))`;
-  return { name: c, raw, rollup: `sum(${countColumn(c)})`, merge: 'sum' };
+  const rawRow =
+    c === 'request_count' ? '1::bigint' : c === 'error_count' ? `CASE WHEN status_code = 'ERROR' THEN 1 ELSE 0 END` : `CASE WHEN status_code IN ('OK', 'SUCCESS') THEN 1 ELSE 0 END`;
+  return { name: c, raw, rollup: `sum(${countColumn(c)})`, merge: 'sum', rawRow, rollupRow: countColumn(c) };
 }
 
 function measurePart(m: Measure, stat: 'sum' | 'n' | 'min' | 'max'): Part {
   const col = measureColumn(m, stat);
   switch (stat) {
     case 'sum':
-      return { name: col, raw: `coalesce(sum(${m.column}), 0)`, rollup: `sum(${col})`, merge: 'sum' };
+      return { name: col, raw: `coalesce(sum(${m.column}), 0)`, rollup: `sum(${col})`, merge: 'sum', rawRow: `coalesce(${m.column}, 0)`, rollupRow: col };
     case 'n':
-      return { name: col, raw: `count(${m.column})`, rollup: `sum(${col})`, merge: 'sum' };
+      return { name: col, raw: `count(${m.column})`, rollup: `sum(${col})`, merge: 'sum', rawRow: `CASE WHEN ${m.column} IS NULL THEN 0 ELSE 1 END`, rollupRow: col };
     default:
-      return { name: col, raw: `${stat}(${m.column})`, rollup: `${stat}(${col})`, merge: stat };
+      return { name: col, raw: `${stat}(${m.column})`, rollup: `${stat}(${col})`, merge: stat, rawRow: m.column, rollupRow: col };
   }
 }
 
@@ -225,7 +235,7 @@ export function compileMetricsQuery(input: MetricsQueryInput): CompiledMetricsQu
           distinctParts.push(`ud${i}`);
           return `ud${i}`;
         }
-        return addPart({ name: `ud${i}`, raw: `count(DISTINCT ${m.distinct!})`, rollup: 'NULL', merge: 'max' });
+        return addPart({ name: `ud${i}`, raw: `count(DISTINCT ${m.distinct!})`, rollup: 'NULL', merge: 'max', rawRow: null, rollupRow: null });
       case 'measure': {
         const ms = m.measure!;
         if (q !== undefined) {
@@ -233,7 +243,7 @@ export function compileMetricsQuery(input: MetricsQueryInput): CompiledMetricsQu
             histParts.push([`hq${i}`, ms.histogram!, q, i]);
             return histInSql ? `hq${i}` : 'NULL::float8';
           }
-          return addPart({ name: `pq${i}`, raw: `percentile_disc(${q}) WITHIN GROUP (ORDER BY ${ms.column})`, rollup: 'NULL', merge: 'max' });
+          return addPart({ name: `pq${i}`, raw: `percentile_disc(${q}) WITHIN GROUP (ORDER BY ${ms.column})`, rollup: 'NULL', merge: 'max', rawRow: null, rollupRow: null });
         }
         switch (spec.aggregation) {
           case 'sum':
@@ -274,8 +284,17 @@ export function compileMetricsQuery(input: MetricsQueryInput): CompiledMetricsQu
     (req.interval !== null && isBucketStart(req.interval, req.timeZone, s.fromMs) && isBucketStart(req.interval, req.timeZone, s.toMs));
   const whole = plan.segments.filter(ownBuckets);
   const edges = plan.segments.filter((s) => !ownBuckets(s));
+  // The edges are merged from their rows, not from per-segment aggregates: one hash aggregate over
+  // every row instead of one per segment and another over their results (a range without an
+  // interval, such as 30 days of users, would otherwise group its tens of thousands of keys twice).
+  const rowsSql = (s: Segment) => {
+    const cols = (row: (p: Part) => string | null) => partList.map((p) => `${row(p)!} AS ${p.name}`);
+    if (s.source === 'raw') return `SELECT ${select(rawBucket(), rawGroups, cols((p) => p.rawRow))} FROM ${TABLE}${tagsJoin} WHERE ${where(TS_COLUMN, s)}`;
+    return `SELECT ${select(rollupBucket(s), rollupGroups, cols((p) => p.rollupRow))} FROM ${segmentTable(s, 'tables')} WHERE ${where(BUCKET_COLUMN, s)}`;
+  };
+  const flat = partList.every((p) => p.rawRow !== null && p.rollupRow !== null);
   const merge = (segments: readonly Segment[]) =>
-    `SELECT ${keyList}, ${partList.map((p) => `${p.merge}(${p.name}) AS ${p.name}`).join(', ')} FROM (${segments.map(segmentSql).join(' UNION ALL ')}) p GROUP BY ${keyList}`;
+    `SELECT ${keyList}, ${partList.map((p) => `${p.merge}(${p.name}) AS ${p.name}`).join(', ')} FROM (${segments.map(flat ? rowsSql : segmentSql).join(' UNION ALL ')}) p GROUP BY ${keyList}`;
   const ctes: string[] = [];
   ctes.push(`a AS (${[...whole.map(segmentSql), ...(edges.length > 0 ? [merge(edges)] : [])].join(' UNION ALL ')})`);
 
