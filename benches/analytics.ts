@@ -193,5 +193,6 @@ function markdown(r: { started: string; command: string; machine: Record<string,
 
 void main().catch((err) => {
   log(`bench failed: ${err instanceof Error ? err.stack : String(err)}`);
-  process.exitCode = 2;
+  // Exit now: a failure can leave a client or the API child holding the event loop open.
+  process.exit(2);
 });

@@ -108,5 +108,6 @@ async function main() {
 
 void main().catch((err) => {
   log(`bench failed: ${err instanceof Error ? err.stack : String(err)}`);
-  process.exitCode = 2;
+  // Exit now: a failure can leave a client or the API child holding the event loop open.
+  process.exit(2);
 });
