@@ -296,7 +296,13 @@ export function compileMetricsQuery(input: MetricsQueryInput): CompiledMetricsQu
   const merge = (segments: readonly Segment[]) =>
     `SELECT ${keyList}, ${partList.map((p) => `${p.merge}(${p.name}) AS ${p.name}`).join(', ')} FROM (${segments.map(flat ? rowsSql : segmentSql).join(' UNION ALL ')}) p GROUP BY ${keyList}`;
   const ctes: string[] = [];
-  ctes.push(`a AS (${[...whole.map(segmentSql), ...(edges.length > 0 ? [merge(edges)] : [])].join(' UNION ALL ')})`);
+  // request_count is always a part (rates, throughput, fill and the series count read it); a query
+  // that reads none of them and has no other part (unique users alone, as the summaries ask) needs
+  // no \`a\` at all. Decided before any of its SQL is built: its parameters would go unreferenced.
+  const countRead =
+    req.interval !== null || req.metrics.some((m) => m.metric.kind === 'rate' || m.metric.kind === 'throughput' || m.metric.count === 'request_count');
+  const needA = partList.length > 1 || countRead || (distinctParts.length === 0 && !(histParts.length > 0 && histInSql));
+  if (needA) ctes.push(`a AS (${[...whole.map(segmentSql), ...(edges.length > 0 ? [merge(edges)] : [])].join(' UNION ALL ')})`);
 
   const extra: { name: string; cols: readonly string[] }[] = [];
   if (distinctParts.length > 0) {
@@ -365,10 +371,10 @@ export function compileMetricsQuery(input: MetricsQueryInput): CompiledMetricsQu
 
   let merged = 'a';
   if (extra.length > 0) {
-    const cols = [...partList.map((p) => p.name), ...extra.flatMap((e) => e.cols)];
+    const cols = [...(needA ? partList.map((p) => p.name) : []), ...extra.flatMap((e) => e.cols)];
     const branch = (source: string, has: (c: string) => boolean) =>
       `SELECT ${keyList}, ${cols.map((c) => (has(c) ? c : `NULL AS ${c}`)).join(', ')} FROM ${source}`;
-    const branches = [branch('a', (c) => parts.has(c))];
+    const branches = needA ? [branch('a', (c) => parts.has(c))] : [];
     for (const e of extra) branches.push(branch(e.name, (c) => e.cols.includes(c)));
     const mergeOf = (c: string) => parts.get(c)?.merge ?? 'max';
     ctes.push(`c AS (SELECT ${keyList}, ${cols.map((c) => `${mergeOf(c)}(${c}) AS ${c}`).join(', ')} FROM (${branches.join(' UNION ALL ')}) u GROUP BY ${keyList})`);
