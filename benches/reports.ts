@@ -20,6 +20,10 @@ const { values: f } = parseArgs({
     out: { type: 'string', default: 'benches/results' },
     // Another build's bin/tracelens.js: the API of a before/after pair, on the same database in one session.
     bin: { type: 'string' },
+    // Another build's bin/tracelens.js measured next to this one, case by case, in alternating rounds
+    // (ABBA), so the load other work puts on a shared machine falls on both sides alike.
+    against: { type: 'string' },
+    rounds: { type: 'string', default: '2' },
   },
 });
 const dbUrl = benchDatabaseUrl(ANALYTICS_BENCH_DATABASE_URL);
@@ -58,8 +62,19 @@ interface CaseResult {
   source: string;
   sources: string[];
   api: LatencySummary;
+  /** With --against: the other build's figures (medians over the rounds, like `api`). */
+  against?: LatencySummary;
   target: number | null;
   pass: boolean;
+}
+
+/** Per figure, the median over the rounds' summaries. */
+function medianOf(runs: LatencySummary[]): LatencySummary {
+  const mid = <K extends keyof LatencySummary>(k: K) => {
+    const v = runs.map((r) => r[k] as number).sort((a, b) => a - b);
+    return v[Math.floor(v.length / 2)]!;
+  };
+  return { ...runs[0]!, count: runs.reduce((n, r) => n + r.count, 0), errors: runs.reduce((n, r) => n + r.errors, 0), p50: mid('p50'), p95: mid('p95'), p99: mid('p99'), rps: mid('rps') };
 }
 
 async function main() {
@@ -67,6 +82,8 @@ async function main() {
   const dbInfo = await prepareDatabase(dbUrl, Number(f.rows), log, ['--days', '90']);
   const jwt = await benchAdminToken();
   const api = await startApi({ DATABASE_URL: dbUrl, JWT_SECRET: BENCH_JWT_SECRET, CACHE_ENABLED: 'false', DB_POOL_MAX: String(Math.max(8, connections * 4)) }, [], f.bin);
+  const other = f.against === undefined ? null : await startApi({ DATABASE_URL: dbUrl, JWT_SECRET: BENCH_JWT_SECRET, CACHE_ENABLED: 'false', DB_POOL_MAX: String(Math.max(8, connections * 4)) }, [], f.against);
+  const rounds = other === null ? 1 : Number(f.rounds);
   const results: CaseResult[] = [];
   const only = f.only === undefined ? null : new RegExp(f.only, 'i');
   try {
@@ -76,30 +93,56 @@ async function main() {
       const probe = await fetch(`${api.baseUrl}${c.path}`, { headers });
       if (!probe.ok) throw new Error(`${c.name}: the API answered ${probe.status}: ${(await probe.text()).slice(0, 300)}`);
       const meta = ((await probe.json()) as { meta: { source: string; sources: string[] } }).meta;
-      const run = await runLoad({ url: `${api.baseUrl}${c.path}`, method: 'GET', headers, paths: [c.path] }, connections, durationS);
+      const load = (base: string) => runLoad({ url: `${base}${c.path}`, method: 'GET', headers, paths: [c.path] }, connections, durationS);
+      const mine: LatencySummary[] = [];
+      const theirs: LatencySummary[] = [];
+      for (let i = 0; i < rounds; i++) {
+        // ABBA: the side measured first alternates from round to round.
+        if (other !== null && i % 2 === 1) theirs.push(await load(other.baseUrl));
+        mine.push(await load(api.baseUrl));
+        if (other !== null && i % 2 === 0) theirs.push(await load(other.baseUrl));
+      }
+      const run = medianOf(mine);
       const target = c.targeted ? TARGET_P95_MS : null;
-      const r: CaseResult = { name: c.name, path: c.path, source: meta.source, sources: meta.sources, api: run, target, pass: run.errors === 0 && (target === null || run.p95 <= target) };
+      const r: CaseResult = {
+        name: c.name,
+        path: c.path,
+        source: meta.source,
+        sources: meta.sources,
+        api: run,
+        ...(other === null ? {} : { against: medianOf(theirs) }),
+        target,
+        pass: run.errors === 0 && (target === null || run.p95 <= target),
+      };
       results.push(r);
-      log(`  ${c.name} [${meta.sources.join('+')}]: p50 ${run.p50} p95 ${run.p95} p99 ${run.p99} ms ${r.pass ? 'PASS' : 'FAIL'}`);
+      const vs = r.against ? ` (against: p50 ${r.against.p50} p95 ${r.against.p95})` : '';
+      log(`  ${c.name} [${meta.sources.join('+')}]: p50 ${run.p50} p95 ${run.p95} p99 ${run.p99} ms${vs} ${r.pass ? 'PASS' : 'FAIL'}`);
     }
   } finally {
     await api.stop();
+    await other?.stop();
   }
   const report = {
     started: started.toISOString(),
     command: `npm run bench:reports -- ${process.argv.slice(2).join(' ')}`.trim(),
     machine: machineInfo(dbInfo),
-    settings: { durationS, connections },
+    settings: { durationS, connections, rounds, against: f.against ?? null },
     cases: results,
   };
+  const vsHead = other === null ? '' : ' against p50 | against p95 |';
+  const vsSep = other === null ? '' : '---|---|';
   const md = [
     `# Report endpoints benchmark ${report.started}`,
     '',
-    `\`${report.command}\`; ${dbInfo.rows} spans over 90 days; PostgreSQL ${dbInfo.postgres}; ${report.machine.cpus} CPUs; cache off (cold); ${connections} connections x ${durationS} s per endpoint.`,
+    `\`${report.command}\`; ${dbInfo.rows} spans over 90 days; PostgreSQL ${dbInfo.postgres}; ${report.machine.cpus} CPUs; cache off (cold); ${connections} connections x ${durationS} s per endpoint` +
+      (other === null ? '.' : `, ${rounds} alternating rounds per endpoint against \`${f.against}\` (medians of the rounds).`),
     '',
-    '| endpoint | sources | p50 ms | p95 ms | p99 ms | req/s | target p95 | |',
-    '|---|---|---|---|---|---|---|---|',
-    ...results.map((r) => `| ${r.name} | ${r.sources.join(' + ')} | ${r.api.p50} | ${r.api.p95} | ${r.api.p99} | ${r.api.rps} | ${r.target ?? '-'} | ${r.target === null ? '' : r.pass ? 'PASS' : 'FAIL'} |`),
+    `| endpoint | sources | p50 ms | p95 ms | p99 ms | req/s |${vsHead} target p95 | |`,
+    `|---|---|---|---|---|---|${vsSep}---|---|`,
+    ...results.map(
+      (r) =>
+        `| ${r.name} | ${r.sources.join(' + ')} | ${r.api.p50} | ${r.api.p95} | ${r.api.p99} | ${r.api.rps} |${r.against ? ` ${r.against.p50} | ${r.against.p95} |` : ''} ${r.target ?? '-'} | ${r.target === null ? '' : r.pass ? 'PASS' : 'FAIL'} |`,
+    ),
     '',
   ].join('\n');
   writeReport(f.out, 'reports-', started, report, md);
