@@ -58,7 +58,9 @@ export async function prepareDatabase(url: string, wantRows: number, log: (m: st
       await client.query('VACUUM ANALYZE llm_traces');
     }
     const vac = await client.query<{ v: boolean }>(
-      `SELECT coalesce(last_vacuum, last_autovacuum) IS NOT NULL AS v FROM pg_stat_user_tables WHERE relname = 'llm_traces'`,
+      // A partitioned table has no vacuum statistics of its own: its partitions do.
+      `SELECT coalesce(bool_or(coalesce(last_vacuum, last_autovacuum) IS NOT NULL), false) AS v FROM pg_stat_user_tables` +
+        ` WHERE relid = 'llm_traces'::regclass OR relid IN (SELECT inhrelid FROM pg_inherits WHERE inhparent = 'llm_traces'::regclass)`,
     );
     if (!vac.rows[0]?.v) {
       log('first run after seeding: VACUUM ANALYZE llm_traces (merges the GIN pending lists)...');
