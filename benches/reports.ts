@@ -71,7 +71,7 @@ interface CaseResult {
 /** Per figure, the median over the rounds' summaries. */
 function medianOf(runs: LatencySummary[]): LatencySummary {
   const mid = <K extends keyof LatencySummary>(k: K) => {
-    const v = runs.map((r) => r[k] as number).sort((a, b) => a - b);
+    const v = runs.map((r) => r[k]).sort((a, b) => a - b);
     return v[Math.floor(v.length / 2)]!;
   };
   return { ...runs[0]!, count: runs.reduce((n, r) => n + r.count, 0), errors: runs.reduce((n, r) => n + r.errors, 0), p50: mid('p50'), p95: mid('p95'), p99: mid('p99'), rps: mid('rps') };
