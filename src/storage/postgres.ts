@@ -162,14 +162,14 @@ export class PostgresDriver implements Driver {
       const name = this.prepared && (opts.prepare || generic) ? await prepareOn(client, sql) : undefined;
       const res = await runCancellable<R>(client, sql, params, opts.signal, name);
       this.observe?.(opts.kind ?? 'other', performance.now() - started, true, opts);
-      client.release();
+      client.release(abandoned(opts.signal));
       return { rows: res.rows, rowCount: res.rowCount ?? res.rows.length };
     } catch (err) {
       this.observe?.(opts.kind ?? 'other', performance.now() - started, false, opts);
       // A connection-level failure leaves the client unusable: destroy it.
       const broken = isConnectionFailure(err);
       if (broken) this.noteConnectionFailure();
-      client.release(broken ? (err as Error) : undefined);
+      client.release(broken ? (err as Error) : abandoned(opts.signal));
       throw toAppError(err);
     }
   }
@@ -279,6 +279,19 @@ export class PostgresDriver implements Driver {
   async close(): Promise<void> {
     await this.pool.end();
   }
+}
+
+/**
+ * The release argument for a connection whose request went away: an error,
+ * so the pool closes it. Its cancel (runCancellable) travels over another
+ * connection and may land after the statement ended; PostgreSQL cancels
+ * whatever the backend runs at that moment, which on a reused connection
+ * would be the next request's statement (seen as spurious QUERY_TIMEOUTs at
+ * the end of load runs). A closed backend runs nothing, so nothing else can
+ * be hit.
+ */
+function abandoned(signal: AbortSignal | undefined): Error | undefined {
+  return signal?.aborted ? new Error('request abandoned: connection closed so a late cancel cannot reach another statement') : undefined;
 }
 
 /**
