@@ -16,6 +16,46 @@ const WIDE_AHEAD_DAYS = 30;
 /** Rows in the default partition above which we warn (counted up to this bound only). */
 export const DEFAULT_PARTITION_WARN_ROWS = 10_000;
 const fix = 'tracelens maintain  -- creates the day partitions ahead and moves spans out of the default partition';
+/** Statements without a time bound that should fit in the lock table at once: the default DB_POOL_MAX. */
+export const UNBOUNDED_AT_ONCE = 20;
+
+/**
+ * A statement without a time bound locks the table, every partition and every
+ * index of each (planning opens them all); PostgreSQL's shared lock table
+ * holds max_locks_per_transaction x (max_connections + max_prepared_transactions)
+ * such locks, and the statement that does not fit fails with "out of shared memory".
+ */
+async function lockTable(db: Parameters<CheckFamily['run']>[0]['db']): Promise<CheckResult> {
+  const r = (
+    await db.query<{ locks: number; per_xact: number; slots: number }>(
+      `SELECT (SELECT 1 + count(*) FROM pg_index WHERE indrelid = $1::regclass)
+            + (SELECT count(*) FROM pg_inherits i WHERE i.inhparent = $1::regclass)
+            + (SELECT count(*) FROM pg_inherits i JOIN pg_index x ON x.indrelid = i.inhrelid WHERE i.inhparent = $1::regclass) AS locks,
+              current_setting('max_locks_per_transaction')::int AS per_xact,
+              current_setting('max_connections')::int + current_setting('max_prepared_transactions')::int AS slots`,
+      [TABLE],
+      ADMIN,
+    )
+  ).rows[0]!;
+  const locks = Number(r.locks);
+  const capacity = Number(r.per_xact) * Number(r.slots);
+  const fit = Math.floor(capacity / locks);
+  const data = { locksPerStatement: locks, lockTable: capacity, statementsAtOnce: fit };
+  if (fit >= UNBOUNDED_AT_ONCE) {
+    return { check: 'partitions', subject: 'lock table', status: 'pass', message: `${fit} statements without a time bound fit in the lock table at once (${locks} locks each)`, data };
+  }
+  const needed = 2 ** Math.ceil(Math.log2((locks * UNBOUNDED_AT_ONCE) / Number(r.slots)));
+  return {
+    check: 'partitions',
+    subject: 'lock table',
+    status: 'warn',
+    message:
+      `a statement without a time bound locks ${locks} relations (the table, its partitions and their indexes); the lock table holds ${capacity}, ` +
+      `so ${fit} such statements at once (fewer than ${UNBOUNDED_AT_ONCE}) and the next fails with "out of shared memory"`,
+    fix: `ALTER SYSTEM SET max_locks_per_transaction = ${needed};  -- then restart PostgreSQL (docs/operations.md, "Locks per statement on the partitioned table")`,
+    data,
+  };
+}
 
 interface Bound {
   name: string;
@@ -105,6 +145,8 @@ export const partitionPruning: CheckFamily = {
           }
         : { check: 'partitions', subject: 'default partition', status: 'pass', message: `${inDefault} spans in the default partition` },
     );
+    // The embedded engine serves one connection: no concurrent statements to hold locks.
+    if (db.engine === 'postgres') out.push(await lockTable(db));
     return out;
   },
 };

@@ -7,6 +7,7 @@ import type { CheckResult, DoctorDb } from '../../src/doctor/check.js';
 import { runMaintenance } from '../../src/doctor/maintain.js';
 import { runDoctor, type DoctorReport } from '../../src/doctor/run-doctor.js';
 import { MIN_SCANS_FOR_VERDICT } from '../../src/doctor/unused-indexes.js';
+import { UNBOUNDED_AT_ONCE } from '../../src/doctor/partition-pruning.js';
 import { seedDatabase } from '../../src/seed/seed-database.js';
 import { openBackend, type Backend } from '../helpers/backends.js';
 import { runCli } from '../helpers/cli.js';
@@ -59,6 +60,25 @@ describe('tracelens doctor [postgres]', () => {
     const size = of(r, 'sizes')[0]!;
     expect(size.status).toBe('info');
     expect(Number(size.data!.total)).toBeGreaterThan(0);
+  });
+
+  it('counts the locks of a statement without a time bound against the lock table', async () => {
+    const r = await runDoctor(db, { shapes: TEST_SHAPES });
+    const lock = of(r, 'partitions').find((x) => x.subject === 'lock table')!;
+    // Counted another way: every relation such a statement opens (the table, its partitions, all their indexes).
+    const opened = (
+      await db.query<{ n: number }>(
+        `WITH t AS (SELECT 'llm_traces'::regclass AS oid UNION ALL SELECT inhrelid FROM pg_inherits WHERE inhparent = 'llm_traces'::regclass)
+         SELECT ((SELECT count(*) FROM t) + (SELECT count(*) FROM pg_index WHERE indrelid IN (SELECT oid FROM t)))::int AS n`,
+      )
+    ).rows[0]!.n;
+    expect(lock.data!.locksPerStatement).toBe(opened);
+    const settings = (await db.query<{ cap: number }>(`SELECT (current_setting('max_locks_per_transaction')::int * (current_setting('max_connections')::int + current_setting('max_prepared_transactions')::int)) AS cap`)).rows[0]!;
+    expect(lock.data!.lockTable).toBe(settings.cap);
+    const fit = Math.floor(settings.cap / opened);
+    expect(lock.data!.statementsAtOnce).toBe(fit);
+    expect(lock.status).toBe(fit >= UNBOUNDED_AT_ONCE ? 'pass' : 'warn');
+    if (lock.status === 'warn') expect(lock.fix).toMatch(/ALTER SYSTEM SET max_locks_per_transaction = \d+/);
   });
 
   it('fails when an expected index is dropped, and its fix restores it', async () => {
