@@ -62,7 +62,7 @@ for (const db of dbs) {
     const c = new pg.Client({ connectionString: url });
     await c.connect();
     for (const name of NEW) await c.query(`DROP INDEX ${name}`);
-    for (const sql of EXTRA_DROP[f.migration!] ?? []) await c.query(sql);
+    for (const sql of EXTRA_DROP[f.migration] ?? []) await c.query(sql);
     await c.end();
   } else if (LEAVE_OUT.length > 0) {
     const c = new pg.Client({ connectionString: url });

@@ -96,7 +96,13 @@ export function indexPath(field: FieldDef | 'attribute' | typeof CONTENT_FIELD, 
   if (TEXT_MATCH.has(op)) {
     if (FREE_TEXT.has(name)) return { index: `llm_traces_${name}_trgm_idx`, note: 'trigram GIN on column COLLATE "C"' };
     if (SHORT_TEXT_TRGM.has(name)) return { index: 'llm_traces_short_text_trgm_idx', note: 'one multi-column trigram GIN over the short text columns' };
-    if (IDS.has(name)) return { index: 'llm_traces_ids_trgm_idx', note: 'one multi-column trigram GIN over the three id columns' };
+    if (IDS.has(name)) {
+      // A prefix can also be a range of the id's own btree where the collation allows (C) and digits lead.
+      if (op === 'starts_with' || op === 'regex') {
+        return { index: new RegExp(`llm_traces_(ids_trgm|${name})_idx`), note: 'one multi-column trigram GIN over the three id columns, or a prefix range of the id btree' };
+      }
+      return { index: 'llm_traces_ids_trgm_idx', note: 'one multi-column trigram GIN over the three id columns' };
+    }
   }
   if (ORDERING.has(op) && field.type === 'timestamp') return { index: 'llm_traces_ts_idx', note: 'the time index itself' };
   const eq = EQUALITY_INDEX[name];
