@@ -158,19 +158,23 @@ function containment(path: readonly string[], v: Scalar): string {
   return JSON.stringify(doc);
 }
 
-/** Shortest text a trigram prefilter is worth adding for (pg_trgm extracts nothing from less). */
-const MIN_PREFILTER_TEXT = 3;
+/**
+ * A trigram prefilter is worth adding only for text with a trigram: three
+ * letters or digits in a row (pg_trgm splits words at anything else, and a
+ * pattern without a trigram would read the whole index).
+ */
+const HAS_TRIGRAM = /[\p{L}\p{N}]{3}/u;
 
 /**
  * A lossy prefilter implied by an attribute text match that holds (migration
  * 0012): the matching value is one line of tracelens_attribute_strings, so
  * that text contains the value (or the regex's required literal) as a
  * substring, whatever the quoting, escaping or case. Served by its trigram
- * GIN. Null when there is no literal of at least three characters.
+ * GIN. Null when the literal has no trigram.
  */
 function attributeTextPrefilter(n: PredicateNode, params: SqlParams): string | null {
   const literal = n.op === 'regex' ? requiredLiteral(n.value as string) : (n.value as string);
-  if (Array.from(literal).length < MIN_PREFILTER_TEXT) return null;
+  if (!HAS_TRIGRAM.test(literal)) return null;
   return `${ATTRIBUTE_STRINGS} ${C} ILIKE ${params.append(likePattern('contains', literal), 'text')}`;
 }
 

@@ -70,14 +70,15 @@ describe('compile: attributes', () => {
     const negated = compileFilter(normalize(validateFilter({ operator: 'not', filters: [{ field: 'attributes.n', operator: 'gt', value: 1 }] })));
     expect(negated.sql).not.toContain('llm_trace_attribute_numbers');
   });
-  it('a text match of three characters or more gets the trigram prefilter on every string value; a short one and a negation do not', () => {
-    expect(leaf('attributes.f', 'starts_with', 'a%"b')).toEqual({
+  it('a text match with a trigram gets the trigram prefilter on every string value; one without and a negation do not', () => {
+    expect(leaf('attributes.f', 'starts_with', 'abc%"d')).toEqual({
       sql:
         '(tracelens_attribute_strings(attributes) COLLATE "C" ILIKE $1::text AND ' +
         `CASE WHEN jsonb_typeof((attributes -> $2::text)) = 'string' THEN ((attributes -> $2::text) #>> '{}') COLLATE "C" ILIKE $3::text END)`,
-      params: ['%a\\%"b%', 'f', 'a\\%"b%'],
+      params: ['%abc\\%"d%', 'f', 'abc\\%"d%'],
     });
     expect(leaf('attributes.f', 'contains', 'ab').sql).not.toContain('tracelens_attribute_strings');
+    expect(leaf('attributes.f', 'contains', 'a%b_c').sql).not.toContain('tracelens_attribute_strings');
     expect(leaf('attributes.f', 'not_contains', 'abc').sql).not.toContain('tracelens_attribute_strings');
   });
   it('a regex prefilters on its required literal, or not at all', () => {
