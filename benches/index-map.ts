@@ -22,6 +22,7 @@ for (const f of FIELDS) {
 add(`${CONTENT_FIELD} search`, indexPath(CONTENT_FIELD, 'search'));
 console.log('| index | pairs it serves | how |\n|---|---|---|');
 for (const [key, r] of rows) {
-  const index = key.startsWith('none: ') ? '(none)' : `\`${key}\``;
+  // A pipe inside a pattern would end the table cell.
+  const index = key.startsWith('none: ') ? '(none)' : `\`${key.replace(/\|/g, '\\|')}\``;
   console.log(`| ${index} | ${r.pairs.map((p) => `\`${p}\``).join(', ')} | ${r.note} |`);
 }

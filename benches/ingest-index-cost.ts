@@ -1,11 +1,16 @@
-// What the every-field indexes of migration 0007 cost ingest, in one run:
+// What the indexes of one migration (0007, the every-field indexes, unless
+// --migration names another) cost ingest, in one run:
 // two databases with the same schema except those indexes, the same spans
 // loaded into each (COPY through `tracelens seed`), then HTTP ingest
 // (benches/ingest.ts) against one server per database, taking turns so that
 // noise on a shared machine hits both alike.
 //
 //   npx tsx benches/ingest-index-cost.ts [--prefix tracelens_ingest_cost] [--rows 100000] [--spans 20000] [--rounds 2] [--leave-out a,b]
-// --leave-out: 0007 indexes dropped from both databases (the cost of the others).
+//     [--migration 0012-id-and-attribute-match-indexes]
+// --leave-out: the migration's indexes dropped from both databases (the cost of the others).
+// --migration: whose indexes the database "without" lacks; for 0012 it also
+// lacks the triggers that fill the side table of attribute numbers (their
+// cost is part of that index path).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -20,6 +25,7 @@ const { values: f } = parseArgs({
     spans: { type: 'string', default: '20000' },
     rounds: { type: 'string', default: '2' },
     'leave-out': { type: 'string', default: '' },
+    migration: { type: 'string', default: '0007-every-field-indexes' },
   },
 });
 const BIN = fileURLToPath(new URL('../bin/tracelens.js', import.meta.url));
@@ -27,7 +33,15 @@ const INGEST = fileURLToPath(new URL('./ingest.ts', import.meta.url));
 const secret = 'ingest-index-cost-secret-'.padEnd(48, 'x');
 const base = process.env.ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432';
 const LEAVE_OUT = (f['leave-out'] ?? '').split(',').filter((n) => n !== '');
-const NEW = expectedIndexes().filter((i) => i.migration === '0007-every-field-indexes').map((i) => i.name);
+const NEW = expectedIndexes().filter((i) => i.migration === f.migration).map((i) => i.name);
+if (NEW.length === 0) throw new Error(`migration ${f.migration} creates no index`);
+/** What else the database without the migration's index paths lacks (not an index, but what they cost ingest). */
+const EXTRA_DROP: Readonly<Record<string, readonly string[]>> = {
+  '0012-id-and-attribute-match-indexes': [
+    'DROP TRIGGER llm_traces_attribute_numbers_insert ON llm_traces',
+    'DROP TRIGGER llm_traces_attribute_numbers_update ON llm_traces',
+  ],
+};
 
 const dbs = [
   { name: `${f.prefix}_without`, drop: true },
@@ -48,6 +62,7 @@ for (const db of dbs) {
     const c = new pg.Client({ connectionString: url });
     await c.connect();
     for (const name of NEW) await c.query(`DROP INDEX ${name}`);
+    for (const sql of EXTRA_DROP[f.migration] ?? []) await c.query(sql);
     await c.end();
   } else if (LEAVE_OUT.length > 0) {
     const c = new pg.Client({ connectionString: url });
@@ -84,7 +99,9 @@ const [without, withIdx] = dbs.map((d) => results[d.name]!);
 console.log(
   JSON.stringify(
     {
+      migration: f.migration,
       indexes: NEW.filter((n) => !LEAVE_OUT.includes(n)),
+      load_average: (await import('node:os')).loadavg().map((x) => Math.round(x * 100) / 100),
       rows: Number(f.rows),
       spans: Number(f.spans),
       results,

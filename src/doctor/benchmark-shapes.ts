@@ -4,7 +4,7 @@
 // (field, operator) pair (src/perf/index-map.ts), since that is where a plan
 // without it reads the table. Common values only need "an index, not a
 // sequential scan"; pairs that never hold together too. Pairs the map serves
-// with no index (negations, attribute ranges; docs/performance.md says why)
+// with no index (negations; docs/performance.md says why)
 // are left out: their sequential scan is the documented bound, not a finding.
 import { generatedShapes, resolveGeneratedValues } from '../perf/shape-generator.js';
 import type { Queryable } from '../storage/driver.js';

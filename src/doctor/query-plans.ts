@@ -16,7 +16,7 @@
 // its GIN index once the index's pending list has been merged by VACUUM.)
 import type { FilterNode } from '../query/ast.js';
 import { searchRequestFromBody } from '../traces/search-request.js';
-import { TABLE } from '../query/fields.js';
+import { ATTRIBUTE_NUMBERS, TABLE } from '../query/fields.js';
 import { ROLE_PERMISSIONS, type Principal } from '../auth/principal.js';
 import { planPageSql, resolveBounds } from '../traces/page-sql.js';
 import { ADMIN, type CheckFamily, type CheckResult, type DoctorContext } from './check.js';
@@ -136,8 +136,9 @@ export const queryPlans: CheckFamily = {
     const am = await ctx.db.query<{ name: string; method: string }>(
       `SELECT c.relname AS name, am.amname AS method
          FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am am ON am.oid = c.relam
-        WHERE i.indrelid = $1::regclass`,
-      [TABLE],
+        WHERE i.indrelid = $1::regclass OR i.indrelid = to_regclass($2)`,
+      // The side table of attribute numbers (0012) serves attribute ranges through its own index.
+      [TABLE, ATTRIBUTE_NUMBERS],
       ADMIN,
     );
     const methods = new Map(am.rows.map((r) => [r.name, r.method]));

@@ -73,11 +73,19 @@ export function indexPath(field: FieldDef | 'attribute' | typeof CONTENT_FIELD, 
   if (field === CONTENT_FIELD) return { index: 'llm_traces_search_tsv_idx', note: 'GIN on the combined tsvector' };
   if (field === 'attribute') {
     if (op === 'eq' || op === 'in') return { index: 'llm_traces_attributes_idx', note: 'GIN jsonb_path_ops; the compiler adds attributes @> {path: value}' };
+    if (TEXT_MATCH.has(op)) {
+      return {
+        index: 'llm_traces_attribute_strings_trgm_idx',
+        note:
+          'trigram GIN on every string value of the document (tracelens_attribute_strings); the compiler adds ' +
+          'its ILIKE on the value (a regex: its required literal) as a prefilter the exact predicate implies',
+      };
+    }
     return {
-      index: null,
+      index: 'llm_trace_attribute_numbers_path_value_idx',
       note:
-        'open key set: no index can cover every key (an expression index per hot key is an operator decision); ' +
-        'a rare value reads the table once, bounded by the statement timeout',
+        'side table of every number by key path, filled at ingest by trigger; the compiler adds ' +
+        'EXISTS (path, value range, this span) as a prefilter the exact comparison implies',
     };
   }
   const name = field.name;
@@ -89,12 +97,11 @@ export function indexPath(field: FieldDef | 'attribute' | typeof CONTENT_FIELD, 
     if (FREE_TEXT.has(name)) return { index: `llm_traces_${name}_trgm_idx`, note: 'trigram GIN on column COLLATE "C"' };
     if (SHORT_TEXT_TRGM.has(name)) return { index: 'llm_traces_short_text_trgm_idx', note: 'one multi-column trigram GIN over the short text columns' };
     if (IDS.has(name)) {
-      return {
-        index: null,
-        note:
-          'not indexed: random hex ids give some 70 trigrams a span, too dear for ingest (docs/performance.md); ' +
-          'a rare or absent substring reads the table once (0.5-0.9 s at 1M spans); equality has its btree',
-      };
+      // A prefix can also be a range of the id's own btree where the collation allows (C) and digits lead.
+      if (op === 'starts_with' || op === 'regex') {
+        return { index: new RegExp(`llm_traces_(ids_trgm|${name})_idx`), note: 'one multi-column trigram GIN over the three id columns, or a prefix range of the id btree' };
+      }
+      return { index: 'llm_traces_ids_trgm_idx', note: 'one multi-column trigram GIN over the three id columns' };
     }
   }
   if (ORDERING.has(op) && field.type === 'timestamp') return { index: 'llm_traces_ts_idx', note: 'the time index itself' };

@@ -3,7 +3,8 @@
 // SqlParams.append(), which owns `$n` numbering. The same AST always compiles
 // to byte-identical SQL and params (exact-SQL tests and cache keys rely on it).
 import type { FilterNode, NodeKind, PositiveOperator, PredicateNode, Scalar, Target } from './ast.js';
-import { COMBINED_VECTOR, type Column, type Operator } from './fields.js';
+import { ATTRIBUTE_NUMBERS, ATTRIBUTE_STRINGS, COMBINED_VECTOR, type Column, type Operator } from './fields.js';
+import { requiredLiteral } from './regex-check.js';
 
 /** Every parameter carries an explicit cast, so both engines type it the same way. */
 export type SqlCast =
@@ -157,6 +158,45 @@ function containment(path: readonly string[], v: Scalar): string {
   return JSON.stringify(doc);
 }
 
+/**
+ * A trigram prefilter is worth adding only for text with a trigram: three
+ * letters or digits in a row (pg_trgm splits words at anything else, and a
+ * pattern without a trigram would read the whole index).
+ */
+const HAS_TRIGRAM = /[\p{L}\p{N}]{3}/u;
+
+/**
+ * A lossy prefilter implied by an attribute text match that holds (migration
+ * 0012): the matching value is one line of tracelens_attribute_strings, so
+ * that text contains the value (or the regex's required literal) as a
+ * substring, whatever the quoting, escaping or case. Served by its trigram
+ * GIN. Null when the literal has no trigram.
+ */
+function attributeTextPrefilter(n: PredicateNode, params: SqlParams): string | null {
+  const literal = n.op === 'regex' ? requiredLiteral(n.value as string) : (n.value as string);
+  if (!HAS_TRIGRAM.test(literal)) return null;
+  return `${ATTRIBUTE_STRINGS} ${C} ILIKE ${params.append(likePattern('contains', literal), 'text')}`;
+}
+
+/**
+ * A prefilter implied by an attribute range that holds (migration 0012): the
+ * number at the path is in the side table under that path, for this span.
+ * Unqualified `ts` and `id` are the span's (the side table has neither
+ * column), whatever the outer statement calls its table.
+ */
+function attributeRangePrefilter(path: readonly string[], cmp: string, v: unknown, params: SqlParams): string {
+  const t = ATTRIBUTE_NUMBERS;
+  return (
+    `EXISTS (SELECT 1 FROM ${t} WHERE ${t}.attr_path = ${params.append(path, 'text[]')}` +
+    ` AND ${t}.attr_value ${cmp} ${params.append(String(v), 'numeric')} AND ${t}.span_ts = ts AND ${t}.span_pk = id)`
+  );
+}
+
+/** `(prefilter AND exact)`: the same truth value as `exact` alone, true, false or unknown alike, since exact implies prefilter. */
+function withPrefilter(prefilter: string | null, exact: string): string {
+  return prefilter === null ? exact : `(${prefilter} AND ${exact})`;
+}
+
 function attributePredicate(n: PredicateNode, path: readonly string[], params: SqlParams): Positive {
   const v = n.value;
   if (n.op === 'eq' && v !== null) {
@@ -168,31 +208,34 @@ function attributePredicate(n: PredicateNode, path: readonly string[], params: S
     const probe = params.append(values.map((x) => containment(path, x)), 'jsonb[]');
     return { sql: `(attributes @> ANY(${probe}) AND ${attributeExpr(path, params)} = ANY(${params.append(values.map((x) => JSON.stringify(x)), 'jsonb[]')}))` };
   }
-  const expr = attributeExpr(path, params);
+  // A negation is true for almost every row: no index serves it, so no prefilter.
   switch (n.op) {
-    case 'eq':
-      if (v === null) {
-        // An absent key and a JSON null are both "null".
-        const base = `coalesce(${expr}, 'null'::jsonb)`;
-        return { sql: `${base} = 'null'::jsonb`, nullTest: `${base} <> 'null'::jsonb` };
-      }
-      // Unreachable (handled above with the containment probe).
-      throw new Error('attribute equality has its own form');
+    case 'eq': {
+      // An absent key and a JSON null are both "null".
+      const base = `coalesce(${attributeExpr(path, params)}, 'null'::jsonb)`;
+      return { sql: `${base} = 'null'::jsonb`, nullTest: `${base} <> 'null'::jsonb` };
+    }
     case 'contains':
     case 'starts_with':
     case 'ends_with':
-      return {
-        sql: `CASE WHEN jsonb_typeof(${expr}) = 'string' THEN (${expr} #>> '{}') ${C} ILIKE ${params.append(likePattern(n.op, v as string), 'text')} END`,
-      };
-    case 'regex':
-      return { sql: `CASE WHEN jsonb_typeof(${expr}) = 'string' THEN (${expr} #>> '{}') ${C} ~ ${params.append(v, 'text')} END` };
+    case 'regex': {
+      const pre = n.negated ? null : attributeTextPrefilter(n, params);
+      const expr = attributeExpr(path, params);
+      const match =
+        n.op === 'regex'
+          ? `${C} ~ ${params.append(v, 'text')}`
+          : `${C} ILIKE ${params.append(likePattern(n.op, v as string), 'text')}`;
+      return { sql: withPrefilter(pre, `CASE WHEN jsonb_typeof(${expr}) = 'string' THEN (${expr} #>> '{}') ${match} END`) };
+    }
     default: {
       const cmp = ORDER_SQL[n.op];
       if (!cmp) throw new Error(`operator ${n.op} has no attribute form`);
+      const pre = n.negated ? null : attributeRangePrefilter(path, cmp, v, params);
+      const expr = attributeExpr(path, params);
       // CASE, not AND: PostgreSQL does not promise to evaluate AND left to right,
       // and casting a non-number to numeric would fail the whole query.
       return {
-        sql: `CASE WHEN jsonb_typeof(${expr}) = 'number' THEN (${expr})::numeric ${cmp} ${params.append(String(v), 'numeric')} END`,
+        sql: withPrefilter(pre, `CASE WHEN jsonb_typeof(${expr}) = 'number' THEN (${expr})::numeric ${cmp} ${params.append(String(v), 'numeric')} END`),
       };
     }
   }

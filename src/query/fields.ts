@@ -82,6 +82,13 @@ export const ID_COLUMN = col('id');
 export const TABLE = 'llm_traces' as Column;
 /** Pseudo-field of the `search` operator: the combined vector. */
 export const CONTENT_FIELD = 'content';
+/**
+ * Every string value of `attributes`, one per line (migration 0012): the
+ * expression of its trigram index, a prefilter for attribute text matches.
+ */
+export const ATTRIBUTE_STRINGS = col('tracelens_attribute_strings(attributes)');
+/** Side table of every number of `attributes` by key path (migration 0012): a prefilter for attribute ranges. */
+export const ATTRIBUTE_NUMBERS = col('llm_trace_attribute_numbers');
 /** Prefix of JSON key paths into `attributes`. */
 export const ATTRIBUTES_PREFIX = 'attributes.';
 

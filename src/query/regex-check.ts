@@ -87,3 +87,40 @@ function bracketEnd(p: string, start: number): number {
   }
   return -1;
 }
+
+const REGEX_META = new Set(['^', '$', '.', '[', ']', '(', ')', '*', '+', '?', '{', '}', '|']);
+const QUANTIFIER = new Set(['*', '?', '{', '+']);
+
+/**
+ * A literal that every string matching `pattern` contains (PostgreSQL ARE,
+ * case-sensitive), or '' when none is known: the run of plain characters
+ * after an optional leading `^`, up to the first metacharacter, without its
+ * last character when a quantifier follows. Conservative on purpose: any
+ * `|`, a director (`***`) or leading options (`(?i)`, `(?x)`) give ''; an
+ * escape is taken only for a non-alphanumeric character (`\.`: the dot
+ * itself; `\d`, `\m`, `\1`, `\x41` end the run). Counted in code points, so a
+ * surrogate pair is never split.
+ */
+export function requiredLiteral(pattern: string): string {
+  if (pattern.startsWith('***') || pattern.startsWith('(?') || pattern.includes('|')) return '';
+  const cps = Array.from(pattern);
+  let i = cps[0] === '^' ? 1 : 0;
+  const lit: string[] = [];
+  while (i < cps.length) {
+    const c = cps[i]!;
+    if (c === '\\') {
+      const next = cps[i + 1];
+      if (next === undefined || /[\p{L}\p{N}_]/u.test(next)) break;
+      lit.push(next);
+      i += 2;
+    } else if (REGEX_META.has(c)) {
+      break;
+    } else {
+      lit.push(c);
+      i++;
+    }
+  }
+  // The last atom may be repeated zero times (`*`, `?`, `{0,n}`); `+` keeps it, but one rule is simpler to trust.
+  if (i < cps.length && QUANTIFIER.has(cps[i]!)) lit.pop();
+  return lit.join('');
+}

@@ -6,6 +6,7 @@
 // 0011 (UTC weeks; day partitions of databases made before 0011 stay until
 // retention drops them); this module decides the dates. Both engines, `tracelens maintain` and the server.
 import type { Driver, Queryable } from './driver.js';
+import { ATTRIBUTE_NUMBERS } from '../query/fields.js';
 
 const DAY_MS = 86_400_000;
 /** Days ahead of today (UTC) that always have a partition, so ingest never waits for one: next week's exists before it starts. */
@@ -108,6 +109,8 @@ export interface UpkeepResult {
   dropped: string[];
   /** Rollup rows past their horizon, per table. */
   rollupRowsDeleted: Record<string, number>;
+  /** Entries of the side table of attribute numbers that belonged to dropped spans. */
+  attributeNumbersDeleted?: number;
   /** Closed partitions never analysed before, analysed by this pass. */
   analysed?: string[];
 }
@@ -136,6 +139,20 @@ export async function partitionUpkeep(db: Pick<Driver, 'transaction' | 'query'>,
       cutoff === null
         ? []
         : (await tx.query<{ name: string }>('SELECT tracelens_drop_partitions_before($1) AS name', [cutoff], ADMIN)).rows.map((r) => r.name);
+    // The attribute numbers of the dropped spans (migration 0012): every
+    // entry older than the oldest span still stored. The table is a
+    // prefilter, so an entry left over is harmless, one missing is not: never
+    // past that oldest span.
+    const attributeNumbersDeleted =
+      dropped.length === 0
+        ? 0
+        : (
+            await tx.query(
+              `DELETE FROM ${ATTRIBUTE_NUMBERS} WHERE span_ts < coalesce((SELECT min(ts) FROM llm_traces), 'infinity'::timestamptz)`,
+              [],
+              ADMIN,
+            )
+          ).rowCount;
     const rollupRowsDeleted: Record<string, number> = {};
     if (retentionDays > 0) {
       const tables = await tx.query<{ name: string; grain: keyof typeof ROLLUP_RETENTION_DAYS }>(ROLLUP_TABLES_SQL, [], ADMIN);
@@ -149,7 +166,14 @@ export async function partitionUpkeep(db: Pick<Driver, 'transaction' | 'query'>,
       }
       rollupRowsDeleted[TRACE_COSTS_TABLE] = await traceCostsUpkeep(tx);
     }
-    return { ran: true, created: created + adopted.rows.reduce((a, r) => a + Number(r.n), 0), adopted: adopted.rows.length, dropped, rollupRowsDeleted };
+    return {
+      ran: true,
+      created: created + adopted.rows.reduce((a, r) => a + Number(r.n), 0),
+      adopted: adopted.rows.length,
+      dropped,
+      rollupRowsDeleted,
+      attributeNumbersDeleted,
+    };
   });
   // The parent's own statistics (join and grouping estimates over all
   // partitions), missing right after the upgrade migration: gathered here,

@@ -148,8 +148,8 @@ describeEachBackend('time partitions', (backend) => {
   });
 
   it('retention drops whole partitions; hourly and daily rollups keep the history, minute buckets go with the spans', async () => {
-    const old = Array.from({ length: 5 }, (_, i) => toRecord(span({ project_id: 'p-retain', ts: at(-40, i) })));
-    const recent = Array.from({ length: 3 }, (_, i) => toRecord(span({ project_id: 'p-retain', ts: at(-1, i) })));
+    const old = Array.from({ length: 5 }, (_, i) => toRecord(span({ project_id: 'p-retain', ts: at(-40, i), attributes: { n: i } })));
+    const recent = Array.from({ length: 3 }, (_, i) => toRecord(span({ project_id: 'p-retain', ts: at(-1, i), attributes: { n: i } })));
     await insertSpanRecords(db(), [...old, ...recent]);
     await partitionUpkeep(db(), 0, NOW); // RETENTION_DAYS=0: keeps everything, gives the old day its partition
     const oldPartition = await partitionOf(db(), at(-40));
@@ -159,6 +159,15 @@ describeEachBackend('time partitions', (backend) => {
     expect(res.dropped).toContain(oldPartition);
     expect(await count(db(), `SELECT count(*) AS n FROM pg_class WHERE relname = $1`, [oldPartition])).toBe(0);
     expect(await count(db(), `SELECT count(*) AS n FROM llm_traces WHERE project_id = 'p-retain'`)).toBe(3);
+    // The side table of attribute numbers (0012) lets go of the dropped spans' entries, and only of those.
+    expect(res.attributeNumbersDeleted).toBeGreaterThanOrEqual(5);
+    expect(await count(db(), `SELECT count(*) AS n FROM llm_trace_attribute_numbers WHERE span_ts < $1`, [at(-30, 0)])).toBe(0);
+    expect(
+      await count(
+        db(),
+        `SELECT count(*) AS n FROM llm_traces t WHERE project_id = 'p-retain' AND NOT EXISTS (SELECT 1 FROM llm_trace_attribute_numbers a WHERE a.span_ts = t.ts AND a.span_pk = t.id AND a.attr_path = '{n}')`,
+      ),
+    ).toBe(0);
     // No DELETE ran: the hourly and daily rollups still count the dropped day.
     expect(await count(db(), `SELECT sum(request_count) AS n FROM llm_rollup_1h WHERE project_id = 'p-retain'`)).toBe(8);
     expect(await count(db(), `SELECT sum(request_count) AS n FROM llm_rollup_1d WHERE project_id = 'p-retain'`)).toBe(8);
@@ -196,7 +205,9 @@ describeEachBackend(
       expect(await count(db(), `SELECT count(*) AS n FROM llm_traces WHERE project_id = 'p-up'`)).toBe(300);
       const after = await indexes();
       // Every index but the two unique ones without ts, which the new identity replaces.
-      expect(after).toEqual([...before.filter((n) => n !== 'llm_traces_pkey' && n !== 'llm_traces_identity_uq'), 'llm_traces_span_uq'].sort());
+      // 0012 (applied with it) adds two indexes of its own.
+      const later = ['llm_traces_ids_trgm_idx', 'llm_traces_attribute_strings_trgm_idx'];
+      expect(after).toEqual([...before.filter((n) => n !== 'llm_traces_pkey' && n !== 'llm_traces_identity_uq'), 'llm_traces_span_uq', ...later].sort());
       expect(after).toContain('llm_traces_upgrade_extra_idx');
       // The old table is one partition, below a cutoff; its indexes are the parent's (attached, not rebuilt).
       expect(await partitionOf(db(), new Date(NOW - 3_600_000))).toBe('llm_traces_legacy');

@@ -31,8 +31,11 @@ export const TIMESTAMPS = [
   '2025-12-31T23:59:59.999Z',
   '2026-03-15T08:00:00.500Z',
 ];
-export const ATTR_PATHS = ['feature', 'n', 'flag', 'nested.tier', '"k.dot"', 'nested."a b"', 'arr', 'missing', 'nested', 'nil', 'nested.deep.x'];
-export const ATTR_VALUES: readonly (string | number | boolean)[] = ['qa', 'chat', 'QA', '5', 5, 5.0, 0, -1.5, 1e-7, 12.25, 3, true, false, 'true', 'pro', 'v', ''];
+export const ATTR_PATHS = ['feature', 'n', 'flag', 'nested.tier', '"k.dot"', 'nested."a b"', 'arr', 'missing', 'nested', 'nil', 'nested.deep.x', 'note'];
+// The last five: text the attribute prefilter of 0012 must see through (quotes, a backslash, non-ASCII case, the JSON-escaped form).
+export const ATTR_VALUES: readonly (string | number | boolean)[] = ['qa', 'chat', 'QA', '5', 5, 5.0, 0, -1.5, 1e-7, 12.25, 3, true, false, 'true', 'pro', 'v', '', 'say "hi"', 'lash \\" quo', 'ÜNÏ', 'break %_', '\\"hi\\"'];
+/** Values of `attributes.note`: quotes, backslashes, non-ASCII case pairs, a newline, wildcards, JSON-looking text. */
+const NOTES = ['say "hi" to', 'back\\slash \\" quote', 'ünï ÜNÏ', 'line\nbreak %_', '{"json":"look"}', 'qa chat', 'SAY "HI"'];
 
 /** Small seeded PRNG (mulberry32): the fixture is the same on every run and engine. */
 function rng(seed: number) {
@@ -64,6 +67,7 @@ export function buildFixture(count = 240): SpanInput[] {
     if (r() < 0.3) a['k.dot'] = pick(['v', 'qa', 5]);
     if (r() < 0.2) a.arr = pick([['qa', 'chat'], [5], []]);
     if (r() < 0.2) a.nil = null;
+    if (r() < 0.5) a.note = pick(NOTES);
     return a;
   };
   return Array.from({ length: count }, (_, i) => {

@@ -46,6 +46,13 @@ export const LONG_TEXT = `${'a'.repeat(100_000)}!`;
 /** Trace ids may be 256 characters long (docs/ingest.md). */
 export const LONG_TRACE_ID = `ta-${'l'.repeat(253)}`;
 
+/**
+ * Strings the attribute prefilters must see through (migration 0012): quotes,
+ * a backslash, non-ASCII case pairs, a newline, LIKE wildcards; a nested
+ * number for the side table. The other tenant has the same.
+ */
+const HOSTILE_ATTRIBUTES = { note: 'say "hi" \\ to ünï\n%_ end', depth: { n: 7.5 } };
+
 const own = (o: Partial<SpanInput> & { span_id: string }) => span({ project_id: OWN_PROJECT, trace_id: `ta-${o.span_id}`, ...o });
 // Other-tenant twins carry the same searchable values, so any filter that
 // wrongly crossed the tenant boundary would find them.
@@ -61,14 +68,14 @@ const other = (o: Partial<SpanInput> & { span_id: string }) =>
 
 export const FIXTURE: SpanInput[] = [
   own({ span_id: 'own-1', provider: 'openai', model: 'gpt-4o', duration_ms: 100, input_text: 'authentication error on login', attributes: { tier: 'pro', code: '100%' } }),
-  own({ span_id: 'own-2', provider: 'anthropic', model: 'claude', duration_ms: 2000, attributes: { tier: 'free', code: 'a_b' } }),
+  own({ span_id: 'own-2', provider: 'anthropic', model: 'claude', duration_ms: 2000, attributes: { tier: 'free', code: 'a_b', ...HOSTILE_ATTRIBUTES } }),
   // `%`, `_` and `\` literals, and the rows a wildcard reading would also match.
   own({ span_id: 'lit-pct', provider: 'lit', model: 'p%q', tags: ['lit'], attributes: { code: '%x' } }),
   own({ span_id: 'lit-us', provider: 'lit', model: 'p_q', tags: ['lit'], attributes: { code: '_x' } }),
   own({ span_id: 'lit-bs', provider: 'lit', model: 'p\\q', tags: ['lit'], attributes: { code: '\\x' } }),
   own({ span_id: 'lit-plain', provider: 'lit', model: 'pxq', tags: ['lit'], attributes: { code: 'xx' } }),
   own({ span_id: 'own-long', provider: 'long', model: 'long', input_text: LONG_TEXT, trace_id: LONG_TRACE_ID }),
-  other({ span_id: 'x-1', provider: 'openai', model: 'gpt-4o' }),
+  other({ span_id: 'x-1', provider: 'openai', model: 'gpt-4o', attributes: HOSTILE_ATTRIBUTES }),
   other({ span_id: 'x-pct', provider: 'lit', model: 'p%q', tags: ['lit'] }),
   other({ span_id: 'x-us', provider: 'lit', model: 'p_q', tags: ['lit'] }),
 ];
@@ -313,6 +320,24 @@ const literalCases: CorpusCase[] = [
   rows('attribute starts_with _', filter(leaf('attributes.code', 'starts_with', '_')), ['lit-us']),
   rows('attribute contains \\', filter(leaf('attributes.code', 'contains', '\\')), ['lit-bs']),
   rows('attribute ends_with %', filter(leaf('attributes.code', 'ends_with', '%')), ['own-1']),
+  // The trigram prefilter over every string value (0012) is implied by the exact match whatever the quoting.
+  rows('attribute contains a quoted word', filter(leaf('attributes.note', 'contains', 'say "hi"')), ['own-2']),
+  rows('attribute contains a backslash between words', filter(leaf('attributes.note', 'contains', '" \\ to')), ['own-2']),
+  rows('attribute contains the JSON-escaped form: no match', filter(leaf('attributes.note', 'contains', '\\"hi\\"')), []),
+  rows('attribute contains: ASCII-only case folding', filter(leaf('attributes.note', 'contains', 'TO üNï')), ['own-2']),
+  rows('attribute contains: no folding of non-ASCII', filter(leaf('attributes.note', 'contains', 'ÜNÏ')), []),
+  rows('attribute starts_with a quote run', filter(leaf('attributes.note', 'starts_with', 'say "')), ['own-2']),
+  rows('attribute ends_with wildcards and a newline', filter(leaf('attributes.note', 'ends_with', 'ï\n%_ end')), ['own-2']),
+  rows('attribute regex with an escaped backslash', filter(leaf('attributes.note', 'regex', '^say "hi" \\\\ to')), ['own-2']),
+  rows('attribute regex with options has no prefilter, still matches', filter(leaf('attributes.note', 'regex', '(?i)^SAY "HI"')), ['own-2']),
+  rows('attribute regex alternation', filter(leaf('attributes.note', 'regex', 'zzz|%_ end$')), ['own-2']),
+  // The side table of numbers (0012) prefilters ranges on any key path.
+  rows('attribute range on a nested number', filter(leaf('attributes.depth.n', 'gt', 7)), ['own-2']),
+  rows('attribute range at the bound', filter(leaf('attributes.depth.n', 'lte', 7.5)), ['own-2']),
+  rows('attribute range past the bound', filter(leaf('attributes.depth.n', 'lt', 7.5)), []),
+  rows('attribute range on an object is not a number', filter(leaf('attributes.depth', 'gt', 1)), []),
+  rows('attribute range under a key with SQL', filter(leaf("attributes.\"a'; DROP TABLE llm_trace_attribute_numbers; --\"", 'gte', 0)), []),
+  rows('attribute range negated keeps rows without the key', filter({ operator: 'AND', filters: [leaf('provider', 'eq', 'anthropic'), { operator: 'NOT', filters: [leaf('attributes.depth.n', 'gt', 8)] }] }), ['own-2']),
   rows('list model=p%q (eq)', list('?model=p%25q'), ['lit-pct']),
   rows('list model=p_q (eq)', list('?model=p_q'), ['lit-us']),
   rows('regex dot is a wildcard, by contrast', filter({ operator: 'AND', filters: [leaf('tags', 'contains', 'lit'), leaf('model', 'regex', '^p.q$')] }), LIT),

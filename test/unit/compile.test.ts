@@ -57,9 +57,34 @@ describe('compile: attributes', () => {
   it('compares numbers and booleans typed', () => {
     expect(leaf('attributes.flag', 'eq', true).params).toEqual(['{"flag":true}', 'flag', 'true']);
     expect(leaf('attributes.n', 'gt', 2.5)).toEqual({
-      sql: "CASE WHEN jsonb_typeof((attributes -> $1::text)) = 'number' THEN ((attributes -> $1::text))::numeric > $2::numeric END",
-      params: ['n', '2.5'],
+      sql:
+        '(EXISTS (SELECT 1 FROM llm_trace_attribute_numbers WHERE llm_trace_attribute_numbers.attr_path = $1::text[]' +
+        ' AND llm_trace_attribute_numbers.attr_value > $2::numeric AND llm_trace_attribute_numbers.span_ts = ts AND llm_trace_attribute_numbers.span_pk = id)' +
+        " AND CASE WHEN jsonb_typeof((attributes -> $3::text)) = 'number' THEN ((attributes -> $3::text))::numeric > $4::numeric END)",
+      params: [['n'], '2.5', 'n', '2.5'],
     });
+  });
+  it('a range on a nested key looks up the side table by the whole path; its negation has no prefilter', () => {
+    expect(leaf('attributes."k8s.pod".n', 'lte', -1).params.slice(0, 2)).toEqual([['k8s.pod', 'n'], '-1']);
+    expect(leaf('attributes.n', 'ne', 3).sql).not.toContain('llm_trace_attribute_numbers');
+    const negated = compileFilter(normalize(validateFilter({ operator: 'not', filters: [{ field: 'attributes.n', operator: 'gt', value: 1 }] })));
+    expect(negated.sql).not.toContain('llm_trace_attribute_numbers');
+  });
+  it('a text match with a trigram gets the trigram prefilter on every string value; one without and a negation do not', () => {
+    expect(leaf('attributes.f', 'starts_with', 'abc%"d')).toEqual({
+      sql:
+        '(tracelens_attribute_strings(attributes) COLLATE "C" ILIKE $1::text AND ' +
+        `CASE WHEN jsonb_typeof((attributes -> $2::text)) = 'string' THEN ((attributes -> $2::text) #>> '{}') COLLATE "C" ILIKE $3::text END)`,
+      params: ['%abc\\%"d%', 'f', 'abc\\%"d%'],
+    });
+    expect(leaf('attributes.f', 'contains', 'ab').sql).not.toContain('tracelens_attribute_strings');
+    expect(leaf('attributes.f', 'contains', 'a%b_c').sql).not.toContain('tracelens_attribute_strings');
+    expect(leaf('attributes.f', 'not_contains', 'abc').sql).not.toContain('tracelens_attribute_strings');
+  });
+  it('a regex prefilters on its required literal, or not at all', () => {
+    expect(leaf('attributes.f', 'regex', '^qzv.x').params[0]).toBe('%qzv%');
+    expect(leaf('attributes.f', 'regex', 'ab|cd').sql).not.toContain('tracelens_attribute_strings');
+    expect(leaf('attributes.f', 'regex', '(?i)abc').sql).not.toContain('tracelens_attribute_strings');
   });
   it('eq null means absent (or JSON null); ne null the opposite', () => {
     expect(leaf('attributes.x', 'eq', null)).toEqual({ sql: "coalesce((attributes -> $1::text), 'null'::jsonb) = 'null'::jsonb", params: ['x'] });

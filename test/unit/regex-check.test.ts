@@ -1,7 +1,7 @@
 // The regex pre-check: broken patterns and super-linear constructs are refused,
 // ordinary POSIX patterns pass untouched.
 import { describe, expect, it } from 'vitest';
-import { checkRegex, MAX_REPETITION } from '../../src/query/regex-check.js';
+import { checkRegex, MAX_REPETITION, requiredLiteral } from '../../src/query/regex-check.js';
 
 describe('checkRegex', () => {
   it.each([
@@ -31,5 +31,30 @@ describe('checkRegex', () => {
     ['a\\', /backslash/],
   ])('refuses %s', (p, why) => {
     expect(checkRegex(p)).toMatch(why);
+  });
+});
+
+describe('requiredLiteral', () => {
+  it.each([
+    ['^qzvspread', 'qzvspread'],
+    ['qzv.x', 'qzv'],
+    ['abc*', 'ab'],
+    ['abc?d', 'ab'],
+    ['abc{0,2}', 'ab'],
+    ['abc+', 'ab'],
+    ['a\\.b\\[c', 'a.b[c'],
+    ['ab\\dcd', 'ab'],
+    ['ab\\ycd', 'ab'],
+    ['x😀y*', 'x😀'],
+    ['😀*', ''],
+    ['ab|cd', ''],
+    ['(?i)abc', ''],
+    ['***=abc', ''],
+    ['***:abc', ''],
+    ['[ab]cd', ''],
+    ['(abc)', ''],
+    ['a"b\\\\c', 'a"b\\c'],
+  ])('%s -> %s', (pattern, literal) => {
+    expect(requiredLiteral(pattern)).toBe(literal);
   });
 });

@@ -9,6 +9,7 @@ import m0008 from './0008-narrow-rollups.js';
 import m0009, { prepare as p0009 } from './0009-time-partitions.js';
 import m0010 from './0010-array-histograms.js';
 import m0011 from './0011-week-partitions.js';
+import m0012 from './0012-id-and-attribute-match-indexes.js';
 
 export interface Migration {
   readonly id: string;
@@ -33,4 +34,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { id: '0009-time-partitions', sql: m0009, prepare: p0009 },
   { id: '0010-array-histograms', sql: m0010 },
   { id: '0011-week-partitions', sql: m0011 },
+  { id: '0012-id-and-attribute-match-indexes', sql: m0012 },
 ];
