@@ -55,6 +55,34 @@ export async function createTestDatabase(): Promise<{ url: string; drop(): Promi
   };
 }
 
+/**
+ * A fresh database and a driver with exactly one connection (every query runs
+ * on the same backend session unless the pool closes it), opened before and
+ * closed after the calling describe block's tests.
+ */
+export function useSingleConnectionDriver(): { readonly driver: PostgresDriver; readonly url: string } {
+  let db: Awaited<ReturnType<typeof createTestDatabase>> | undefined;
+  let driver: PostgresDriver | undefined;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    driver = new PostgresDriver({ url: db.url, pool: { ...TEST_POOL, poolMax: 1, poolMin: 0 } });
+  });
+  afterAll(async () => {
+    await driver?.close();
+    await db?.drop();
+  });
+  return {
+    get driver() {
+      if (!driver) throw new Error('the driver opens in beforeAll');
+      return driver;
+    },
+    get url() {
+      if (!db) throw new Error('the database opens in beforeAll');
+      return db.url;
+    },
+  };
+}
+
 export interface BackendOptions {
   migrate?: boolean;
   /** The drivers' query observer (metrics, slow-query log). */

@@ -2,31 +2,20 @@
 // (pg_cancel_backend), which may arrive after the statement has ended. The
 // connection it ran on is closed instead of returned to the pool, so a late
 // cancel can never reach the next request's statement on that backend.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PostgresDriver } from '../../src/storage/postgres.js';
-import { createTestDatabase, TEST_POOL } from '../helpers/backends.js';
+import { describe, expect, it } from 'vitest';
+import { useSingleConnectionDriver } from '../helpers/backends.js';
 
 describe('abandoned requests and pooled connections [postgres]', () => {
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
-  let driver: PostgresDriver;
+  // One connection: a reused backend would answer every query.
+  const session = useSingleConnectionDriver();
 
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    // One connection: a reused backend would answer every query.
-    driver = new PostgresDriver({ url: db.url, pool: { ...TEST_POOL, poolMax: 1, poolMin: 0 } });
-  });
-  afterAll(async () => {
-    await driver?.close();
-    await db?.drop();
-  });
-
-  const pid = async (signal?: AbortSignal) => (await driver.query<{ pid: number }>('SELECT pg_backend_pid() AS pid', [], signal ? { signal } : {})).rows[0]!.pid;
+  const pid = async (signal?: AbortSignal) => (await session.driver.query<{ pid: number }>('SELECT pg_backend_pid() AS pid', [], signal ? { signal } : {})).rows[0]!.pid;
 
   it('closes the connection of a request that went away while its statement ran', async () => {
     const before = await pid();
     expect(await pid()).toBe(before); // one pooled connection, reused
     const ac = new AbortController();
-    const running = driver.query('SELECT pg_sleep(5)', [], { signal: ac.signal });
+    const running = session.driver.query('SELECT pg_sleep(5)', [], { signal: ac.signal });
     setTimeout(() => ac.abort(), 50);
     await expect(running).rejects.toMatchObject({ code: 'CLIENT_CLOSED_REQUEST' });
     const after = await pid();

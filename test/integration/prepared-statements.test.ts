@@ -3,44 +3,34 @@
 // plan_cache_mode = force_generic_plan, every other statement on the same
 // connection runs in the default mode again, and a connection never holds
 // more than MAX_PREPARED_PER_CONNECTION statements.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MAX_PREPARED_PER_CONNECTION } from '../../src/storage/prepared-statements.js';
 import { PostgresDriver } from '../../src/storage/postgres.js';
-import { createTestDatabase, TEST_POOL } from '../helpers/backends.js';
+import { TEST_POOL, useSingleConnectionDriver } from '../helpers/backends.js';
 
 describe('prepared page statements [postgres]', () => {
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
-  let driver: PostgresDriver;
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    // One connection: every statement below runs on the same session.
-    driver = new PostgresDriver({ url: db.url, pool: { ...TEST_POOL, poolMax: 1, poolMin: 0 } });
-  });
-  afterAll(async () => {
-    await driver?.close();
-    await db?.drop();
-  });
+  // One connection: every statement below runs on the same session.
+  const session = useSingleConnectionDriver();
 
   const prepared = async () =>
-    (await driver.query<{ name: string; generic_plans: number; custom_plans: number }>(
+    (await session.driver.query<{ name: string; generic_plans: number; custom_plans: number }>(
       'SELECT name, generic_plans::int, custom_plans::int FROM pg_prepared_statements ORDER BY name',
     )).rows;
 
   it('plans a generic-plan statement once and leaves other statements in the default mode', async () => {
     const sql = 'SELECT g FROM generate_series(1, 100) g WHERE g > $1::int ORDER BY g LIMIT $2::int';
     for (let i = 0; i < 8; i++) {
-      const res = await driver.query<{ g: number }>(sql, [i, 3], { genericPlan: true });
+      const res = await session.driver.query<{ g: number }>(sql, [i, 3], { genericPlan: true });
       expect(res.rows.map((r) => r.g)).toEqual([i + 1, i + 2, i + 3]);
     }
     const rows = await prepared();
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ generic_plans: 8, custom_plans: 0 });
     // The next statement on the connection is back in the default mode.
-    const mode = await driver.query<{ plan_cache_mode: string }>('SHOW plan_cache_mode');
+    const mode = await session.driver.query<{ plan_cache_mode: string }>('SHOW plan_cache_mode');
     expect(mode.rows[0]!.plan_cache_mode).toBe('auto');
-    await driver.query('SELECT 1', [], { genericPlan: true });
-    await driver.transaction(async (tx) => {
+    await session.driver.query('SELECT 1', [], { genericPlan: true });
+    await session.driver.transaction(async (tx) => {
       const m = await tx.query<{ plan_cache_mode: string }>('SHOW plan_cache_mode');
       expect(m.rows[0]!.plan_cache_mode).toBe('auto');
     });
@@ -48,19 +38,19 @@ describe('prepared page statements [postgres]', () => {
 
   it('keeps at most MAX_PREPARED_PER_CONNECTION statements on a connection', async () => {
     for (let i = 0; i < MAX_PREPARED_PER_CONNECTION + 10; i++) {
-      const res = await driver.query<{ v: number }>(`SELECT $1::int + ${i} AS v`, [1], { genericPlan: true });
+      const res = await session.driver.query<{ v: number }>(`SELECT $1::int + ${i} AS v`, [1], { genericPlan: true });
       expect(res.rows[0]!.v).toBe(1 + i);
     }
     const n = (await prepared()).length;
     expect(n).toBeGreaterThan(0);
     expect(n).toBeLessThanOrEqual(MAX_PREPARED_PER_CONNECTION);
     // Statements dropped by the bound are prepared again when they come back.
-    const again = await driver.query<{ v: number }>('SELECT $1::int + 0 AS v', [5], { genericPlan: true });
+    const again = await session.driver.query<{ v: number }>('SELECT $1::int + 0 AS v', [5], { genericPlan: true });
     expect(again.rows[0]!.v).toBe(5);
   });
 
   it('runs everything unnamed in the default mode when prepared statements are off (transaction-mode poolers)', async () => {
-    const plain = new PostgresDriver({ url: db.url, pool: { ...TEST_POOL, poolMax: 1, poolMin: 0 }, preparedStatements: false });
+    const plain = new PostgresDriver({ url: session.url, pool: { ...TEST_POOL, poolMax: 1, poolMin: 0 }, preparedStatements: false });
     try {
       await plain.query('SELECT $1::int AS v', [1], { genericPlan: true });
       const mode = await plain.query<{ plan_cache_mode: string }>('SHOW plan_cache_mode', [], { genericPlan: true });
