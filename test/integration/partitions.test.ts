@@ -121,6 +121,9 @@ describeEachBackend('time partitions', (backend) => {
       ['pruning', 'pass'],
       ['days ahead', 'pass'],
       ['default partition', 'pass'],
+      // Concurrent statements and their locks: PostgreSQL only (the embedded engine has one connection).
+      // Its verdict depends on the server's max_locks_per_transaction (doctor.test.ts checks the count).
+      ...(db().engine === 'postgres' ? [['lock table', expect.stringMatching(/^(pass|warn)$/)]] : []),
     ]);
     expect((checks[0]!.data!.read as string[]).length).toBeLessThanOrEqual(2);
   });
