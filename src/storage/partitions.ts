@@ -6,7 +6,7 @@
 // 0011 (UTC weeks; day partitions of databases made before 0011 stay until
 // retention drops them); this module decides the dates. Both engines, `tracelens maintain` and the server.
 import type { Driver, Queryable } from './driver.js';
-import { ATTRIBUTE_NUMBERS } from '../query/fields.js';
+import { ATTRIBUTE_NUMBERS, TABLE } from '../query/fields.js';
 
 const DAY_MS = 86_400_000;
 /** Days ahead of today (UTC) that always have a partition, so ingest never waits for one: next week's exists before it starts. */
@@ -190,7 +190,7 @@ export async function partitionUpkeep(db: Pick<Driver, 'transaction' | 'query'>,
     const uncounted = await db.query<{ name: string }>(
       `SELECT b.name FROM (${BOUNDED_PARTITIONS}) b LEFT JOIN pg_stat_user_tables s ON s.relid = b.oid
         WHERE b.hi <= $2 AND coalesce(greatest(s.last_analyze, s.last_autoanalyze), '-infinity') < b.hi`,
-      ['llm_traces', new Date(now)],
+      [TABLE, new Date(now)],
       ADMIN,
     );
     for (const { name } of uncounted.rows) await db.query(`ANALYZE "${name}"`, [], ADMIN);
@@ -215,7 +215,7 @@ export async function analysedPartitionRows(db: Queryable): Promise<PartitionRow
   const res = await db.query<{ lo: Date; hi: Date; rows: number }>(
     `SELECT b.lo, b.hi, b.reltuples::float8 AS rows FROM (${BOUNDED_PARTITIONS}) b
       WHERE b.hi < 'infinity' AND b.reltuples > 0 ORDER BY b.lo DESC`,
-    ['llm_traces'],
+    [TABLE],
     ADMIN,
   );
   return res.rows.map((r) => ({ lo: new Date(r.lo), hi: new Date(r.hi), rows: Number(r.rows) }));

@@ -1,8 +1,8 @@
 // How far back the first statement of a descending time page reaches
 // (planPageSql's `recentSince`). PostgreSQL plans every partition a statement
-// may touch, and planning costs about the same for an empty day as for a full
-// one (it opens each partition's indexes), so a page over the whole table
-// pays for every day partition kept (docs/scaling.md). The first statement is
+// may touch, and planning costs about the same for an empty partition as for a
+// full one (it opens each partition's indexes), so a page over the whole table
+// pays for every partition kept (docs/scaling.md). The first statement is
 // bounded to a recent stretch that, at the rate spans arrived lately, holds
 // several windows of rows: a common filter fills its page there, and only a
 // page the stretch cannot fill plans the whole range.
@@ -12,9 +12,9 @@ import { WINDOW_ROWS } from './page-sql.js';
 
 /** Rows the recent stretch should hold: several windows, so a filter of a few percent still fills a page from it. */
 export const RECENT_ROWS = 8 * WINDOW_ROWS;
-/** Partitions the arrival rate is measured over (the newest analysed days). */
+/** Partitions the arrival rate is measured over (the newest analysed ones). */
 const RATE_PARTITIONS = 7;
-/** Partition statistics change once a day at most (a new day is analysed): read them once a minute. */
+/** Partition statistics change when a closed partition is analysed, rarely: read them once a minute. */
 const STATS_TTL_MS = 60_000;
 
 /**

@@ -24,7 +24,7 @@ describe('abandoned requests and pooled connections [postgres]', () => {
     expect(await pid()).toBe(after);
   });
 
-  it('closes it too when the statement ended before its cancel could act', async () => {
+  it('closes it too when the request went away before or as its statement ran (a cancel may still be on its way)', async () => {
     const before = await pid();
     const ac = new AbortController();
     // The abort comes while the (instant) statement is in flight or just done: the cancel may be late.
