@@ -7,7 +7,7 @@ import type { Config } from '../config.js';
 import { appError, type AppError } from '../errors.js';
 import { withTimeout } from '../with-timeout.js';
 import { isConnectionFailure, toAppError } from './db-errors.js';
-import { prepareOn, usePlanMode } from './prepared-statements.js';
+import { DEFAULT_SESSION_MODE, prepareOn, useSessionMode } from './prepared-statements.js';
 import type { Driver, PoolStats, QueryObserver, QueryOptions, QueryResult, Tx } from './driver.js';
 
 /**
@@ -157,8 +157,10 @@ export class PostgresDriver implements Driver {
       throw err;
     }
     try {
+      // Session settings only where sessions are ours: behind a transaction-mode pooler they would
+      // stay on a server connection that other clients' transactions get next.
       const generic = this.prepared && opts.genericPlan === true;
-      await usePlanMode(client, generic);
+      await useSessionMode(client, { generic, serial: this.prepared && opts.serial === true });
       const name = this.prepared && (opts.prepare || generic) ? await prepareOn(client, sql) : undefined;
       const res = await runCancellable<R>(client, sql, params, opts.signal, name);
       this.observe?.(opts.kind ?? 'other', performance.now() - started, true, opts);
@@ -177,7 +179,7 @@ export class PostgresDriver implements Driver {
   async exec(sql: string): Promise<void> {
     const client = await this.acquire();
     try {
-      await usePlanMode(client, false);
+      await useSessionMode(client, DEFAULT_SESSION_MODE);
       // No parameters: pg uses the simple protocol, which accepts several statements.
       await client.query(sql);
       client.release();
@@ -207,7 +209,7 @@ export class PostgresDriver implements Driver {
     };
     let broken: Error | undefined;
     try {
-      await usePlanMode(client, false);
+      await useSessionMode(client, DEFAULT_SESSION_MODE);
       await client.query('BEGIN');
       const out = await fn(tx);
       await client.query('COMMIT');

@@ -34,16 +34,30 @@ export function statementName(sql: string): string {
   return name;
 }
 
-// The plan mode each connection is in. Switched lazily: a connection that
-// serves page after page stays in the generic mode and pays no extra round
-// trip; the first other statement on it resets the mode first.
-const genericMode = new WeakMap<pg.ClientBase, boolean>();
+// The session settings each connection is in: the plan mode above, and
+// whether parallel workers may run (SessionMode.serial). Switched lazily: a
+// connection that serves page after page stays in its mode and pays no extra
+// round trip; the first statement that needs another mode switches it first,
+// in one round trip for both settings.
+export interface SessionMode {
+  /** plan_cache_mode = force_generic_plan (QueryOptions.genericPlan). */
+  readonly generic: boolean;
+  /** max_parallel_workers_per_gather = 0 (QueryOptions.serial). */
+  readonly serial: boolean;
+}
+export const DEFAULT_SESSION_MODE: SessionMode = Object.freeze({ generic: false, serial: false });
+const sessionModes = new WeakMap<pg.ClientBase, SessionMode>();
 
-/** Puts the connection in the plan mode the next statement needs (a no-op when it is already in it). */
-export async function usePlanMode(client: pg.ClientBase, generic: boolean): Promise<void> {
-  if ((genericMode.get(client) ?? false) === generic) return;
-  await client.query(generic ? 'SET plan_cache_mode = force_generic_plan' : 'RESET plan_cache_mode');
-  genericMode.set(client, generic);
+/** Puts the connection in the mode the next statement needs (a no-op when it is already in it). */
+export async function useSessionMode(client: pg.ClientBase, mode: SessionMode): Promise<void> {
+  const cur = sessionModes.get(client) ?? DEFAULT_SESSION_MODE;
+  const sets: string[] = [];
+  if (cur.generic !== mode.generic) sets.push(mode.generic ? 'SET plan_cache_mode = force_generic_plan' : 'RESET plan_cache_mode');
+  if (cur.serial !== mode.serial) sets.push(mode.serial ? 'SET max_parallel_workers_per_gather = 0' : 'RESET max_parallel_workers_per_gather');
+  if (sets.length === 0) return;
+  // No parameters: the simple protocol takes both statements in one message.
+  await client.query(sets.join('; '));
+  sessionModes.set(client, mode);
 }
 
 /** node-postgres' own record of what a connection has prepared (not a public API; read and reset together). */

@@ -169,6 +169,7 @@ async function rankPage(ctx: ReportContext, req: AttributionRequest, keyset: Key
     signal: ctx.signal,
     requestId: ctx.requestId,
     shape: `report attribution source=${plan.source}`,
+    serial: plan.mode === 'rollup',
   });
   noteSource(ctx, plan.source);
   return res.rows;

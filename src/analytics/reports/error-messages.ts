@@ -80,6 +80,7 @@ export async function topErrors(ctx: ReportContext, limit: number, opts: { raw?:
   const dayB = Math.floor(ctx.toMs / DAY) * DAY;
   const parts: string[] = [];
   let readsRaw = true;
+  let rollup = false;
   if (opts.raw || ctx.query.filter !== null || dayA >= dayB) {
     parts.push(rawPart(ctx.fromMs, ctx.toMs));
   } else {
@@ -89,12 +90,13 @@ export async function topErrors(ctx: ReportContext, limit: number, opts: { raw?:
     parts.push(`SELECT signature AS sig, user_id, n, last_seen, last_id, sample FROM ${ERROR_ROLLUP_TABLE} WHERE ${conds.join(' AND ')}`);
     if (dayB < ctx.toMs) parts.push(rawPart(dayB, ctx.toMs));
     noteSource(ctx, 'rollup_1d');
+    rollup = true;
   }
   const sql =
     `SELECT sig, sum(n) AS n, count(DISTINCT user_id) AS users, (array_agg(sample ORDER BY last_seen DESC, last_id DESC))[1] AS sample, max(last_seen) AS last_seen,` +
     ` sum(sum(n)) OVER () AS total FROM (${parts.join(' UNION ALL ')}) e` +
     ` GROUP BY sig ORDER BY n DESC, sig COLLATE "C" ASC NULLS LAST LIMIT ${params.append(limit, 'bigint')}`;
-  const res = await ctx.db.query<GroupRow>(sql, params.values, { kind: 'metrics', signal: ctx.signal, requestId: ctx.requestId, shape: 'report top-errors' });
+  const res = await ctx.db.query<GroupRow>(sql, params.values, { kind: 'metrics', signal: ctx.signal, requestId: ctx.requestId, shape: 'report top-errors', serial: rollup });
   if (readsRaw) noteSource(ctx, 'raw');
   // Every row carries the count of all errors in range (the window sum), the denominator of `share`.
   return res.rows.map((r) => ({

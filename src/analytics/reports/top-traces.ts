@@ -62,7 +62,7 @@ export async function topTraces(ctx: ReportContext, limit: number, opts: { raw?:
   if (limit === 0) return [];
   const params = new SqlParams();
   if (!opts.raw && ctx.query.filter === null) {
-    const res = await ctx.db.query<Row>(fromTraceCosts(ctx, limit, params), params.values, { kind: 'metrics', signal: ctx.signal, requestId: ctx.requestId, shape: 'report top-traces' });
+    const res = await ctx.db.query<Row>(fromTraceCosts(ctx, limit, params), params.values, { kind: 'metrics', signal: ctx.signal, requestId: ctx.requestId, shape: 'report top-traces', serial: true });
     noteSource(ctx, 'rollup_1d');
     return res.rows.map(toTraceCost);
   }
