@@ -66,6 +66,17 @@ export async function prepareDatabase(url: string, wantRows: number, log: (m: st
       log('first run after seeding: VACUUM ANALYZE llm_traces (merges the GIN pending lists)...');
       await client.query('VACUUM ANALYZE llm_traces');
     }
+    // The rollup and report tables too: autovacuum would have analysed them in a deployment, and
+    // without statistics the planner sizes their statements as a few rows (serial plans that a
+    // production database, with statistics, would not pick).
+    const never = await client.query<{ t: string }>(
+      `SELECT quote_ident(relname) AS t FROM pg_stat_user_tables WHERE coalesce(last_vacuum, last_autovacuum) IS NULL` +
+        ` AND relid <> 'llm_traces'::regclass AND relid NOT IN (SELECT inhrelid FROM pg_inherits WHERE inhparent = 'llm_traces'::regclass)`,
+    );
+    if (never.rows.length > 0) {
+      log(`VACUUM ANALYZE of ${never.rows.length} tables never vacuumed (rollups, report tables)...`);
+      for (const { t } of never.rows) await client.query(`VACUUM ANALYZE ${t}`);
+    }
     const setting = async (name: string) => (await client.query<{ v: string }>(`SELECT current_setting($1) AS v`, [name])).rows[0]!.v;
     return {
       rows,

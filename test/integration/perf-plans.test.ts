@@ -4,6 +4,9 @@
 // serve the expression; a collation mismatch or a NULLS-order mismatch fails.
 import { createHash } from 'node:crypto';
 import { beforeAll, expect, it } from 'vitest';
+import { compileMetricsQuery } from '../../src/analytics/compile-metrics.js';
+import { metricsRequestFromBody, type MetricsBody } from '../../src/analytics/metrics-request.js';
+import { planMetricsQuery } from '../../src/analytics/planner.js';
 import type { SearchBody } from '../../src/query/request.js';
 import { searchRequestFromBody } from '../../src/traces/search-request.js';
 import { buildPageSql } from '../../src/traces/page-sql.js';
@@ -122,6 +125,37 @@ describeEachBackend('query plans use the 0012 indexes', (backend) => {
     for (const [field, operator, value] of [['attributes.retry_count', 'gte', 10_000_000], ['attributes.retry_count', 'gt', 9_999_999], ['attributes.retry_count', 'lt', 0], ['attributes.user.tier', 'lte', -1]] as const) {
       const text = await plan({ filter: { field, operator, value } }, ['enable_seqscan']);
       expect(text, `${field} ${operator}\n${text}`).toContain('llm_trace_attribute_numbers_path_value_idx');
+    }
+  });
+});
+
+describeEachBackend('the per-user day rollup is read from its covering index (0013)', (backend) => {
+  beforeAll(async () => {
+    await insertSpans(backend().driver, Array.from({ length: 20 }, (_, i) => span({ user_id: `u${i % 7}`, ts: new Date(Date.UTC(2026, 2, 2 + (i % 9))).toISOString() })));
+    await backend().driver.query('VACUUM ANALYZE llm_rollup_user_1d');
+  });
+
+  /** The engine's statement for whole UTC days only: every row comes from the per-user day rollup. */
+  async function plan(body: Partial<MetricsBody>, scope: readonly string[] | null): Promise<string> {
+    const req = metricsRequestFromBody({ metrics: [{ metric: 'unique_users' }], ...body });
+    const range = { fromMs: Date.parse('2026-03-01T00:00:00Z'), toMs: Date.parse('2026-03-20T00:00:00Z') };
+    const p = planMetricsQuery(req, range.fromMs, range.toMs);
+    expect(p.segments.map((s) => s.source)).toEqual(['1d']);
+    const { sql, params } = compileMetricsQuery({ req, plan: p, scope, ...range, unordered: true });
+    return backend().driver.transaction(async (tx) => {
+      for (const s of ['enable_seqscan', 'enable_bitmapscan']) await tx.query(`SET LOCAL ${s} = off`);
+      const res = await tx.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${sql}`, params);
+      return res.rows.map((r) => r['QUERY PLAN']).join('\n');
+    });
+  }
+
+  it('counts distinct users and ranks users by cost with index-only scans, for all projects and for one', async () => {
+    for (const scope of [null, ['proj-a']]) {
+      const users = await plan({}, scope);
+      expect(users, users).toContain('Index Only Scan using llm_rollup_user_1d_cover_idx');
+      // The attribution's ranking: every user's cost (the engine statement rankPage wraps).
+      const rank = await plan({ metrics: [{ metric: 'total_cost', aggregation: 'sum' }], group_by: ['user_id'] }, scope);
+      expect(rank, rank).toContain('Index Only Scan using llm_rollup_user_1d_cover_idx');
     }
   });
 });

@@ -2,7 +2,9 @@
 // a generic-plan statement runs as a named statement under
 // plan_cache_mode = force_generic_plan, every other statement on the same
 // connection runs in the default mode again, and a connection never holds
-// more than MAX_PREPARED_PER_CONNECTION statements.
+// more than MAX_PREPARED_PER_CONNECTION statements. A serial statement
+// (QueryOptions.serial) runs without parallel workers, and the next statement
+// that is not serial has them again.
 import { describe, expect, it } from 'vitest';
 import { MAX_PREPARED_PER_CONNECTION } from '../../src/storage/prepared-statements.js';
 import { PostgresDriver } from '../../src/storage/postgres.js';
@@ -49,12 +51,35 @@ describe('prepared page statements [postgres]', () => {
     expect(again.rows[0]!.v).toBe(5);
   });
 
+  it('runs a serial statement without parallel workers and gives the next statement the server default back', async () => {
+    const workers = async (opts: { serial?: boolean; genericPlan?: boolean } = {}) =>
+      (await session.driver.query<{ w: string }>(`SELECT current_setting('max_parallel_workers_per_gather') AS w`, [], opts)).rows[0]!.w;
+    const mode = async () => (await session.driver.query<{ m: string }>(`SELECT current_setting('plan_cache_mode') AS m`)).rows[0]!.m;
+    const serverDefault = await workers();
+    expect(serverDefault).not.toBe('0');
+    expect(await workers({ serial: true })).toBe('0');
+    expect(await workers({ serial: true })).toBe('0');
+    expect(await workers()).toBe(serverDefault);
+    // Both settings at once, and both back.
+    expect(await workers({ serial: true, genericPlan: true })).toBe('0');
+    expect(await mode()).toBe('auto');
+    expect(await workers()).toBe(serverDefault);
+    await session.driver.query('SELECT 1', [], { serial: true });
+    await session.driver.transaction(async (tx) => {
+      const w = await tx.query<{ w: string }>(`SELECT current_setting('max_parallel_workers_per_gather') AS w`);
+      expect(w.rows[0]!.w).toBe(serverDefault);
+    });
+  });
+
   it('runs everything unnamed in the default mode when prepared statements are off (transaction-mode poolers)', async () => {
     const plain = new PostgresDriver({ url: session.url, pool: { ...TEST_POOL, poolMax: 1, poolMin: 0 }, preparedStatements: false });
     try {
       await plain.query('SELECT $1::int AS v', [1], { genericPlan: true });
       const mode = await plain.query<{ plan_cache_mode: string }>('SHOW plan_cache_mode', [], { genericPlan: true });
       expect(mode.rows[0]!.plan_cache_mode).toBe('auto');
+      // No session setting either: the pooler would hand it to another client's transaction.
+      const workers = await plain.query<{ w: string }>(`SELECT current_setting('max_parallel_workers_per_gather') AS w`, [], { serial: true });
+      expect(workers.rows[0]!.w).not.toBe('0');
       const n = await plain.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_prepared_statements');
       expect(n.rows[0]!.n).toBe(0);
     } finally {
