@@ -108,6 +108,15 @@ function measurePart(m: Measure, stat: 'sum' | 'n' | 'min' | 'max'): Part {
   }
 }
 
+/**
+ * A bucket start as the API's ISO text (fixed width, so byte order is time
+ * order): PostgreSQL formats a long series several times faster than the
+ * driver parses timestamps into Dates.
+ */
+function isoText(col: string): string {
+  return `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+}
+
 /** The rollup or histogram table of a rollup segment (the planner picked one that has it). */
 export function segmentTable(s: Segment, kind: 'tables' | 'histograms'): Column {
   const t = s.source === 'raw' || s.family === undefined ? undefined : rollupFamily(s.family)[kind][s.source];
@@ -345,8 +354,10 @@ export function compileMetricsQuery(input: MetricsQueryInput): CompiledMetricsQu
     const henv = sqlEnv(input, hp);
     const ids = [...new Set(histParts.map(([, id]) => id))];
     const idList = `${hp.append(ids, 'bigint[]')}`;
+    // The bucket as the main statement gives it (__ts): the service matches the two by that text.
+    const groupCols = req.groupBy.map((_, i) => `, g${i}`).join('');
     histogram = {
-      sql: plan.segments.map((s) => histogramSegmentSql(henv, s, idList, false)).join(' UNION ALL '),
+      sql: `SELECT ${isoText('b')} AS b${groupCols}, metric, packed FROM (${plan.segments.map((s) => histogramSegmentSql(henv, s, idList, false)).join(' UNION ALL ')}) h`,
       params: hp.values,
       parts: histParts.map(([, metric, q, index]) => ({ index, metric, q })),
     };
@@ -388,10 +399,7 @@ export function compileMetricsQuery(input: MetricsQueryInput): CompiledMetricsQu
   });
   const countsSeries = req.interval !== null && groupNames.length > 0;
   const series = countsSeries ? `, (SELECT count(*) FROM (SELECT DISTINCT ${groupNames.join(', ')} FROM a) sc) AS __series` : '';
-  // The bucket leaves as the API's ISO text (fixed width: byte order is time order): PostgreSQL
-  // formats a long series several times faster than the driver parses timestamps into Dates.
-  const isoTs = `to_char(b AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
-  const inner = `SELECT ${isoTs} AS __ts${groupNames.map((g) => `, ${g}`).join('')}, ${valueExprs.join(', ')}${series} FROM ${merged}`;
+  const inner = `SELECT ${isoText('b')} AS __ts${groupNames.map((g) => `, ${g}`).join('')}, ${valueExprs.join(', ')}${series} FROM ${merged}`;
 
   const aliasIndex = new Map(req.metrics.map((m, i) => [m.alias, i]));
   const having = req.having.map((h) => `m${aliasIndex.get(h.alias)} ${HAVING_SQL[h.op]} ${params.append(String(h.value), 'numeric')}`);

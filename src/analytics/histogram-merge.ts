@@ -11,9 +11,9 @@
 import { HISTOGRAM_RATIO } from './catalog.js';
 import type { HistogramPart } from './compile-metrics.js';
 
-/** A histogram row of the compiled statement: bucket, groups g0.., metric id, the histogram as 'bin,bin,...;count,count,...'. */
+/** A histogram row of the compiled statement: bucket (the ISO text of the main statement's __ts), groups g0.., metric id, the histogram as 'bin,bin,...;count,count,...'. */
 export interface HistogramRow {
-  b: Date | string | null;
+  b: string | null;
   metric: number | string;
   packed: string;
   [group: string]: unknown;
@@ -24,103 +24,121 @@ export function latencyValue(bin: number): number {
   return bin <= 0 ? 0 : (2 * Math.pow(HISTOGRAM_RATIO, bin)) / (1 + HISTOGRAM_RATIO);
 }
 
-/** Key of a (bucket, groups) row, the same for result rows and histogram rows. */
-export function histogramKey(ts: Date | string | null | undefined, groups: readonly unknown[]): string {
-  const t = ts === null || ts === undefined ? null : new Date(ts).getTime();
-  return JSON.stringify([t, ...groups.map((g) => (g === null || g === undefined ? null : String(g)))]);
+/**
+ * Key of a (bucket, groups) row, the same for result rows and histogram rows:
+ * both statements give the bucket as the same ISO text, so no date is parsed.
+ */
+export function histogramKey(ts: string | null | undefined, groups: readonly unknown[]): string {
+  return JSON.stringify([ts ?? null, ...groups.map((g) => (g === null || g === undefined ? null : String(g)))]);
 }
 
-// Bins of latencies up to 2^31 ms are 0..1086: one dense counter per (key, metric).
+// Bins of latencies up to 2^31 ms are 0..1086: one dense counter array,
+// shared by every merge (one histogram is merged at a time and its bins are
+// zeroed again after it), so a series of thousands of (bucket, group) keys
+// allocates no array per key.
 const BINS = 1100;
-const SCRATCH = new Int32Array(BINS);
+const SCRATCH_BINS = new Int32Array(BINS);
+const COUNTS = new Float64Array(BINS);
 
-class Merged {
-  readonly counts = new Float64Array(BINS);
-  total = 0;
-  lo = BINS;
-  hi = -1;
-  /**
-   * Adds a packed histogram: one pass over the characters, no intermediate
-   * strings (a 90-day read parses megabytes of them). Bins are non-negative
-   * integers; counts may not be.
-   */
-  add(packed: string): void {
-    const bins = SCRATCH;
-    let nBins = 0;
-    let i = 0;
-    const len = packed.length;
-    let v = 0;
-    let digits = false;
-    for (; i < len; i++) {
-      const c = packed.charCodeAt(i);
-      if (c >= 48 && c <= 57) {
-        v = v * 10 + (c - 48);
-        digits = true;
-      } else {
-        if (digits) bins[nBins++] = v;
-        v = 0;
-        digits = false;
-        if (c === 59) break; // ';'
-      }
+/** What a merge left in COUNTS: the occupied range and the total. */
+interface Span {
+  lo: number;
+  hi: number;
+  total: number;
+}
+
+/**
+ * Adds a packed histogram into COUNTS: one pass over the characters, no
+ * intermediate strings (a 90-day read parses megabytes of them). Bins are
+ * non-negative integers; counts may not be.
+ */
+function add(packed: string, span: Span): void {
+  const bins = SCRATCH_BINS;
+  let nBins = 0;
+  let i = 0;
+  const len = packed.length;
+  let v = 0;
+  let digits = false;
+  for (; i < len; i++) {
+    const c = packed.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      v = v * 10 + (c - 48);
+      digits = true;
+    } else {
+      if (digits) bins[nBins++] = v;
+      v = 0;
+      digits = false;
+      if (c === 59) break; // ';'
     }
-    let k = 0;
-    let neg = false;
-    const put = (n: number) => {
-      const b = bins[k++]!;
-      this.counts[b] = this.counts[b]! + n;
-      this.total += n;
-      if (b < this.lo) this.lo = b;
-      if (b > this.hi) this.hi = b;
-    };
-    for (i++; i < len; i++) {
-      const c = packed.charCodeAt(i);
-      if (c >= 48 && c <= 57) {
-        v = v * 10 + (c - 48);
-        digits = true;
-      } else if (c === 45) {
-        neg = true;
-      } else {
-        if (digits) put(neg ? -v : v);
-        v = 0;
-        digits = false;
-        neg = false;
-      }
-    }
-    if (digits && k < nBins) put(neg ? -v : v);
   }
-  percentile(q: number): number | null {
-    if (this.total <= 0) return null;
-    const rank = Math.ceil(q * this.total);
-    let cum = 0;
-    for (let b = this.lo; b <= this.hi; b++) {
-      cum += this.counts[b]!;
-      if (cum >= rank) return latencyValue(b);
+  let k = 0;
+  let neg = false;
+  const put = (n: number) => {
+    const b = bins[k++]!;
+    COUNTS[b] = COUNTS[b]! + n;
+    span.total += n;
+    if (b < span.lo) span.lo = b;
+    if (b > span.hi) span.hi = b;
+  };
+  for (i++; i < len; i++) {
+    const c = packed.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      v = v * 10 + (c - 48);
+      digits = true;
+    } else if (c === 45) {
+      neg = true;
+    } else {
+      if (digits) put(neg ? -v : v);
+      v = 0;
+      digits = false;
+      neg = false;
     }
-    return latencyValue(this.hi);
   }
+  if (digits && k < nBins) put(neg ? -v : v);
+}
+
+/** Nearest rank over the merged COUNTS. */
+function percentile(span: Span, q: number): number | null {
+  if (span.total <= 0) return null;
+  const rank = Math.ceil(q * span.total);
+  let cum = 0;
+  for (let b = span.lo; b <= span.hi; b++) {
+    cum += COUNTS[b]!;
+    if (cum >= rank) return latencyValue(b);
+  }
+  return latencyValue(span.hi);
 }
 
 /**
  * Percentiles per (bucket, groups) key: for each key, the value of each part
  * (indexed like the request's metrics). `groupCount` is the number of group
- * columns (g0..).
+ * columns (g0..). The rows are first collected per key and metric (references
+ * only), then each histogram is merged, read for every part that asks for
+ * its metric, and cleared.
  */
 export function mergeHistograms(rows: readonly HistogramRow[], groupCount: number, parts: readonly HistogramPart[]): Map<string, Map<number, number | null>> {
-  const merged = new Map<string, Map<number, Merged>>();
+  const byKey = new Map<string, Map<number, string[]>>();
+  const groups: unknown[] = new Array(groupCount);
   for (const r of rows) {
-    const groups = Array.from({ length: groupCount }, (_, i) => r[`g${i}`]);
+    for (let i = 0; i < groupCount; i++) groups[i] = r[`g${i}`];
     const key = histogramKey(r.b, groups);
-    let perMetric = merged.get(key);
-    if (perMetric === undefined) merged.set(key, (perMetric = new Map()));
+    let perMetric = byKey.get(key);
+    if (perMetric === undefined) byKey.set(key, (perMetric = new Map()));
     const metric = Number(r.metric);
-    let h = perMetric.get(metric);
-    if (h === undefined) perMetric.set(metric, (h = new Merged()));
-    h.add(r.packed);
+    const list = perMetric.get(metric);
+    if (list === undefined) perMetric.set(metric, [r.packed]);
+    else list.push(r.packed);
   }
   const out = new Map<string, Map<number, number | null>>();
-  for (const [key, perMetric] of merged) {
+  for (const [key, perMetric] of byKey) {
     const values = new Map<number, number | null>();
-    for (const p of parts) values.set(p.index, perMetric.get(p.metric)?.percentile(p.q) ?? null);
+    for (const p of parts) if (!perMetric.has(p.metric)) values.set(p.index, null);
+    for (const [metric, packed] of perMetric) {
+      const span: Span = { lo: BINS, hi: -1, total: 0 };
+      for (const text of packed) add(text, span);
+      for (const p of parts) if (p.metric === metric) values.set(p.index, percentile(span, p.q));
+      if (span.hi >= span.lo) COUNTS.fill(0, span.lo, span.hi + 1);
+    }
     out.set(key, values);
   }
   return out;
