@@ -113,6 +113,13 @@ export const CONFIG_SCHEMA = {
   ginMergeIntervalMs: int('GIN_MERGE_INTERVAL_MS', 1000, { min: 0, max: 3_600_000 }, {
     meaning: 'how often the service merges the GIN pending lists of `llm_traces` in the background (PostgreSQL; not the embedded engine), so search does not scan long lists under continuous ingest; 0 = off (leave it to autovacuum)',
   }),
+  /** Where rollup maintenance runs (docs/analytics.md, "Deferred rollups"). */
+  rollupMode: oneOf('ROLLUP_MODE', 'inline', ['inline', 'deferred'] as const, {
+    meaning: 'inline: ingest updates the rollups in its own transaction (exact at once); deferred: ingest appends the deltas and the service folds them into the rollups every `ROLLUP_FOLD_INTERVAL_MS` (analytics lag by about that much; ingest no longer waits on the rollups\' hot rows)',
+  }),
+  rollupFoldIntervalMs: int('ROLLUP_FOLD_INTERVAL_MS', 1000, { min: 100, max: 60_000 }, {
+    meaning: 'with `ROLLUP_MODE=deferred`: how often the service folds pending rollup deltas',
+  }),
   /** Retention of spans by whole day partitions (docs/operations.md, "Partitions and retention"). */
   retentionDays: int('RETENTION_DAYS', 90, { min: 0, max: 36500 }, {
     meaning: 'days of spans kept: older UTC-week partitions of `llm_traces` are dropped whole (a week once its last day is past) by the server (hourly) and `tracelens maintain`; rollups keep their own longer horizons (hourly 210 days, daily 3 years); 0 = keep forever',

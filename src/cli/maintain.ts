@@ -7,6 +7,7 @@ import { expireExports } from '../export/expiry.js';
 import { FileStore } from '../export/file-store.js';
 import { openAdminDriver } from '../storage/open.js';
 import { partitionUpkeep, PARTITION_AHEAD_DAYS } from '../storage/partitions.js';
+import { RollupFolder } from '../storage/rollup-folder.js';
 import { parseFlags } from './args.js';
 
 const HELP = `usage: tracelens maintain [--rollups]
@@ -15,6 +16,7 @@ First the partitions of llm_traces: creates the UTC-day partitions up to
 ${PARTITION_AHEAD_DAYS} days ahead, moves spans out of the default partition into their
 day's partition, and drops whole partitions older than RETENTION_DAYS (0 = keep
 forever) and rollup buckets past their own horizons.
+Then folds the rollup deltas a server in ROLLUP_MODE=deferred left pending.
 Then runs the safe fixes on the configured database, without blocking reads or writes:
 REINDEX INDEX CONCURRENTLY of every invalid index of llm_traces (dropping the
 leftovers of an interrupted concurrent rebuild first), then VACUUM (ANALYZE) llm_traces.
@@ -47,6 +49,9 @@ export async function maintainCommand(argv: string[]): Promise<void> {
             `${Object.entries(upkeep.rollupRowsDeleted).map(([t, n]) => `${t} ${n}`).join(', ') || 'none (spans kept forever)'}\n`
         : 'partitions: another instance is doing the upkeep now; skipped\n',
     );
+    // Deltas a deferred-mode server left pending (none otherwise).
+    const fold = await new RollupFolder(driver, 0).foldOnce();
+    process.stdout.write(fold.ran ? `rollups: ${fold.rows} pending span changes folded\n` : 'rollups: another instance is folding now; skipped\n');
     const steps = await runMaintenance(driver, (s) => process.stdout.write(`${s.sql};  -- ${s.why} (${(s.ms / 1000).toFixed(1)} s)\n`));
     const expiry = await expireExports(driver, new FileStore(exportDir(config)));
     process.stdout.write(`exports: ${expiry.expiredJobs} jobs expired, ${expiry.deletedFiles.length} files deleted\n`);

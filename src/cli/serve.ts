@@ -8,6 +8,7 @@ import { mintToken } from '../auth/tokens.js';
 import { isDevelopmentMode, loadConfig, type Config } from '../config.js';
 import { openAdminDriver, openDrivers } from '../storage/open.js';
 import { GinPendingMerger } from '../storage/gin-merger.js';
+import { RollupFolder } from '../storage/rollup-folder.js';
 import { partitionUpkeep } from '../storage/partitions.js';
 import { PeriodicTask } from '../storage/periodic-task.js';
 import { SchemaGate } from '../storage/schema-gate.js';
@@ -100,6 +101,11 @@ export async function serveOne(config: Config = loadConfig()): Promise<void> {
   // data; tracelens maintain merges there).
   const mergeDb = config.ginMergeIntervalMs > 0 && config.databaseUrl !== null ? await openAdminDriver(config, 0) : null;
   const merger = mergeDb ? new GinPendingMerger(mergeDb, config.ginMergeIntervalMs, app.log) : null;
+  // ROLLUP_MODE=deferred: pending rollup deltas folded in the background, on both engines (the
+  // embedded engine's one connection: a fold of a second of ingest is short), on PostgreSQL on a
+  // connection of its own without the API's statement timeout.
+  const foldDb = config.rollupMode !== 'deferred' ? null : config.databaseUrl === null ? driver : await openAdminDriver(config, 0);
+  const folder = foldDb ? new RollupFolder(foldDb, config.rollupFoldIntervalMs, app.log) : null;
   // Partitions ahead and retention, at start and every hour, on both engines
   // (the embedded engine's one connection: an hourly pass is short).
   const upkeepDb = config.databaseUrl === null ? driver : await openAdminDriver(config, 0);
@@ -114,6 +120,7 @@ export async function serveOne(config: Config = loadConfig()): Promise<void> {
     .then(() => {
       monitor.useLogger(app.log);
       merger?.start();
+      folder?.start();
       upkeep.start();
     });
   // The embedded engine cannot be "down": wait, so the printed curl finds data.
@@ -156,6 +163,10 @@ export async function serveOne(config: Config = loadConfig()): Promise<void> {
     app.log.info('http server closed: in-flight requests finished');
     await merger?.stop();
     await mergeDb?.close();
+    // What ingest left pending is folded before the pool closes (another instance would fold it anyway).
+    await folder?.stop();
+    await folder?.foldOnce().catch((err: Error) => app.log.warn({ err: err.message }, 'final rollup fold failed; another instance or the next start folds it'));
+    if (foldDb !== null && foldDb !== driver) await foldDb.close();
     await upkeep.stop();
     if (upkeepDb !== driver) await upkeepDb.close();
     if (reader !== driver) await reader.close();

@@ -12,6 +12,8 @@ export interface EmbeddedDriverOptions {
   /** A directory, or null for an in-memory database (tests). */
   dataDir: string | null;
   observe?: QueryObserver;
+  /** Spans written here leave their rollup deltas pending for the fold (ROLLUP_MODE=deferred, migration 0014). */
+  deferredRollups?: boolean;
 }
 
 export class EmbeddedDriver implements Driver {
@@ -32,6 +34,8 @@ export class EmbeddedDriver implements Driver {
       extensions: { pg_trgm, btree_gin },
     });
     await db.waitReady;
+    // The one session of the engine: a custom setting, read by the triggers (and harmless before migration 0014).
+    if (opts.deferredRollups) await db.exec(`SET tracelens.rollup_mode = 'deferred'`);
     return new EmbeddedDriver(db, opts.observe);
   }
 

@@ -16,9 +16,16 @@ export interface Drivers {
 
 export async function openDriver(config: Config, observe?: QueryObserver): Promise<Driver> {
   if (config.databaseUrl) {
-    return new PostgresDriver({ url: config.databaseUrl, pool: config.db, observe, preparedStatements: config.dbPreparedStatements, workMemKb: config.dbWorkMemKb });
+    return new PostgresDriver({
+      url: config.databaseUrl,
+      pool: config.db,
+      observe,
+      preparedStatements: config.dbPreparedStatements,
+      workMemKb: config.dbWorkMemKb,
+      deferredRollups: config.rollupMode === 'deferred',
+    });
   }
-  return EmbeddedDriver.open({ dataDir: config.dataDir, observe });
+  return EmbeddedDriver.open({ dataDir: config.dataDir, observe, deferredRollups: config.rollupMode === 'deferred' });
 }
 
 export async function openDrivers(config: Config, observe?: QueryObserver): Promise<Drivers> {
@@ -47,5 +54,6 @@ export async function openDrivers(config: Config, observe?: QueryObserver): Prom
  */
 export async function openAdminDriver(config: Config, statementTimeoutMs = 0, shared?: Driver): Promise<Driver> {
   if (!config.databaseUrl && shared) return shared;
-  return openDriver({ ...config, db: { ...config.db, poolMax: 2, poolMin: 0, statementTimeoutMs } });
+  // Operator work writes spans inline (a seed's rollups are complete when it returns).
+  return openDriver({ ...config, rollupMode: 'inline', db: { ...config.db, poolMax: 2, poolMin: 0, statementTimeoutMs } });
 }

@@ -33,6 +33,8 @@ export interface PostgresDriverOptions {
   preparedStatements?: boolean;
   /** work_mem of every connection in kB (DB_WORK_MEM_KB); absent: the server's. */
   workMemKb?: number;
+  /** Spans written on these connections leave their rollup deltas pending for the fold (ROLLUP_MODE=deferred, migration 0014). */
+  deferredRollups?: boolean;
 }
 
 /** After a connection-level failure, answer 503 at once for this long instead of piling onto a dead server. */
@@ -94,7 +96,7 @@ export class PostgresDriver implements Driver {
       // runs, so every such page paid 20-30 ms of compilation for nothing.
       // work_mem: the analytics statements hash tens of thousands of groups (users, hours x
       // models); under the server default of 4 MB the planner sorts them on disk instead.
-      options: `-c jit=off${opts.workMemKb === undefined ? '' : ` -c work_mem=${opts.workMemKb}kB`}`,
+      options: `-c jit=off${opts.workMemKb === undefined ? '' : ` -c work_mem=${opts.workMemKb}kB`}${opts.deferredRollups ? ' -c tracelens.rollup_mode=deferred' : ''}`,
       keepAlive: true,
       types: TYPES,
     };

@@ -87,13 +87,15 @@ export interface BackendOptions {
   migrate?: boolean;
   /** The drivers' query observer (metrics, slow-query log). */
   observe?: QueryObserver;
+  /** Spans written by the driver leave their rollup deltas pending for the fold (ROLLUP_MODE=deferred). */
+  deferredRollups?: boolean;
 }
 
 export async function openBackend(name: BackendName, opts: BackendOptions = {}): Promise<Backend> {
   let backend: Backend;
   if (name === 'postgres') {
     const db = await createTestDatabase();
-    const driver = new PostgresDriver({ url: db.url, pool: TEST_POOL, observe: opts.observe });
+    const driver = new PostgresDriver({ url: db.url, pool: TEST_POOL, observe: opts.observe, deferredRollups: opts.deferredRollups });
     backend = {
       name,
       driver,
@@ -104,7 +106,7 @@ export async function openBackend(name: BackendName, opts: BackendOptions = {}):
       },
     };
   } else {
-    const driver = await EmbeddedDriver.open({ dataDir: null, observe: opts.observe });
+    const driver = await EmbeddedDriver.open({ dataDir: null, observe: opts.observe, deferredRollups: opts.deferredRollups });
     backend = { name, driver, url: null, close: () => driver.close() };
   }
   if (opts.migrate !== false) await migrate(backend.driver);

@@ -11,6 +11,7 @@ import m0010 from './0010-array-histograms.js';
 import m0011 from './0011-week-partitions.js';
 import m0012 from './0012-id-and-attribute-match-indexes.js';
 import m0013, { prepare as p0013 } from './0013-user-rollup-covering-index.js';
+import m0014 from './0014-deferred-rollups.js';
 
 export interface Migration {
   readonly id: string;
@@ -37,4 +38,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { id: '0011-week-partitions', sql: m0011 },
   { id: '0012-id-and-attribute-match-indexes', sql: m0012 },
   { id: '0013-user-rollup-covering-index', sql: m0013, prepare: p0013 },
+  { id: '0014-deferred-rollups', sql: m0014 },
 ];
