@@ -140,6 +140,8 @@ async function main() {
     RATE_LIMIT_DEVELOPER: '100000000',
     // GIN_MERGE_INTERVAL_MS=0 reproduces the service without its background merge (docs/performance.md).
     ...(process.env.GIN_MERGE_INTERVAL_MS ? { GIN_MERGE_INTERVAL_MS: process.env.GIN_MERGE_INTERVAL_MS } : {}),
+    // ROLLUP_MODE=deferred: rollup maintenance folded in the background instead of in the ingest transaction.
+    ...(process.env.ROLLUP_MODE ? { ROLLUP_MODE: process.env.ROLLUP_MODE } : {}),
   });
   const base = `http://127.0.0.1:${port}`;
   await waitHealthy(base, 60_000);
@@ -242,6 +244,8 @@ async function main() {
   await writeFile(`${stem}.serve.log`, serve.stdout() + serve.stderr());
   process.stdout.write(`${md}\nwritten: ${stem}.md and .json\n`);
   if (!report.ingest.equal) process.exitCode = 1;
+  // The samplers' and proxies' handles would keep the process alive after the report.
+  process.exit(process.exitCode ?? 0);
 }
 
 main().catch((err) => {

@@ -120,9 +120,11 @@ export async function serveOne(config: Config = loadConfig()): Promise<void> {
     .then(() => {
       monitor.useLogger(app.log);
       merger?.start();
-      folder?.start();
       upkeep.start();
     });
+  // The fold starts with the schema, not after the first upkeep pass: that pass can take minutes on a
+  // large database (it analyses partitions), and ingest would pile up pending deltas meanwhile.
+  void startup.then(() => folder?.start());
   // The embedded engine cannot be "down": wait, so the printed curl finds data.
   if (config.databaseUrl === null) await startup;
   else await Promise.race([startup, new Promise((r) => setTimeout(r, 5000).unref())]);

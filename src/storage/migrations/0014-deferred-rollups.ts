@@ -121,9 +121,11 @@ BEGIN
   IF NOT pg_try_advisory_xact_lock(727364518) THEN
     RETURN -1;
   END IF;
+  -- A join, not seq = ANY(ARRAY(...)): an array from a subquery is searched linearly for every row.
   WITH d AS (
-         DELETE FROM tracelens_rollup_pending
-          WHERE seq = ANY (ARRAY(SELECT seq FROM tracelens_rollup_pending ORDER BY seq LIMIT max_rows))
+         DELETE FROM tracelens_rollup_pending p
+          USING (SELECT seq FROM tracelens_rollup_pending ORDER BY seq LIMIT max_rows) b
+          WHERE p.seq = b.seq
          RETURNING sign, ${COLUMNS})
   INSERT INTO tracelens_rollup_fold_batch SELECT * FROM d;
   GET DIAGNOSTICS n = ROW_COUNT;
