@@ -174,6 +174,7 @@ describe('tracelens doctor [postgres]', () => {
     const lines = run.stdout().trim().split('\n');
     expect(lines.map((l) => l.replace(/;.*$/, ''))).toEqual([
       expect.stringMatching(/^partitions: 0 created, 0 days moved out of the default partition, 0 dropped past RETENTION_DAYS=90$/),
+      'rollups: 0 pending span changes folded',
       `DROP INDEX CONCURRENTLY IF EXISTS ${leftover}`,
       `REINDEX INDEX CONCURRENTLY ${tsLeaf}`,
       'VACUUM (ANALYZE) llm_traces',

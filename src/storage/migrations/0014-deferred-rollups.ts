@@ -47,10 +47,18 @@ const COLUMNS = [
   'ttft_ms',
 ].join(', ');
 
-const STRIPES = 8;
-const STRIPE = `pg_backend_pid() % ${STRIPES}`;
-
 const DEFERRED = `coalesce(current_setting('tracelens.rollup_mode', true), '') = 'deferred'`;
+
+/** A statement trigger's function: its statements, then RETURN NULL. */
+const triggerFunction = (name: string, body: string) => `CREATE FUNCTION ${name}() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+  ${body}
+  RETURN NULL;
+END
+$fn$;`;
+
+/** Appends a transition table's spans to the pending deltas with their sign. */
+const append = (sign: 1 | -1, rows: string) => `INSERT INTO tracelens_rollup_pending (sign, ${COLUMNS}) SELECT ${sign}, ${COLUMNS} FROM ${rows};`;
 
 const trigger = (name: string, event: string, referencing: string, when: string, fn: string) =>
   `DROP TRIGGER IF EXISTS ${name} ON llm_traces;
@@ -60,18 +68,15 @@ CREATE TRIGGER ${name} AFTER ${event} ON llm_traces
 export default /* sql */ `
 SET LOCAL statement_timeout = 0;
 
--- Where a fold holds its batch, and hands its rows to the inline functions: empty outside a fold.
-CREATE TABLE tracelens_rollup_fold_batch AS SELECT 1::smallint AS sign, ${COLUMNS} FROM llm_traces WITH NO DATA;
-
 -- The rollup columns of spans written in deferred mode, not folded yet: +1 for an inserted row, -1 for a removed one.
 -- seq orders them by the time they were written (a sequence without a per-session cache): a span's removal
--- is always written after its insert committed, so it always comes later. Striped by the writing backend
--- (${STRIPES} partitions): concurrent batches append to different heaps instead of waiting on one
--- relation's extension lock and last page.
-CREATE TABLE tracelens_rollup_pending (stripe smallint NOT NULL, LIKE tracelens_rollup_fold_batch, seq bigint GENERATED ALWAYS AS IDENTITY)
-  PARTITION BY LIST (stripe);
-${Array.from({ length: STRIPES }, (_, i) => `CREATE TABLE tracelens_rollup_pending_${i} PARTITION OF tracelens_rollup_pending FOR VALUES IN (${i});`).join('\n')}
+-- is always written after its insert committed, so it always comes later.
+CREATE TABLE tracelens_rollup_pending AS SELECT 1::smallint AS sign, ${COLUMNS} FROM llm_traces WITH NO DATA;
+ALTER TABLE tracelens_rollup_pending ADD COLUMN seq bigint GENERATED ALWAYS AS IDENTITY;
 COMMENT ON TABLE tracelens_rollup_pending IS 'Rollup deltas of spans written with tracelens.rollup_mode = deferred, until tracelens_rollup_fold() applies them';
+
+-- Where a fold holds its batch, and hands its rows to the inline functions: empty outside a fold.
+CREATE TABLE tracelens_rollup_fold_batch AS SELECT 1::smallint AS sign, ${COLUMNS} FROM llm_traces WITH NO DATA;
 CREATE TABLE tracelens_rollup_fold_plus AS SELECT ${COLUMNS} FROM llm_traces WITH NO DATA;
 CREATE TABLE tracelens_rollup_fold_minus AS SELECT ${COLUMNS} FROM llm_traces WITH NO DATA;
 CREATE TRIGGER tracelens_rollup_fold_plus_apply AFTER INSERT ON tracelens_rollup_fold_plus
@@ -80,31 +85,10 @@ CREATE TRIGGER tracelens_rollup_fold_plus_apply AFTER INSERT ON tracelens_rollup
 CREATE TRIGGER tracelens_rollup_fold_minus_apply AFTER INSERT ON tracelens_rollup_fold_minus
   REFERENCING NEW TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION tracelens_rollup_on_delete();
 
-CREATE FUNCTION tracelens_rollup_defer_insert() RETURNS trigger LANGUAGE plpgsql AS $fn$
-BEGIN
-  INSERT INTO tracelens_rollup_pending (stripe, sign, ${COLUMNS}) SELECT ${STRIPE}, 1, ${COLUMNS} FROM new_rows;
-  RETURN NULL;
-END
-$fn$;
-CREATE FUNCTION tracelens_rollup_defer_delete() RETURNS trigger LANGUAGE plpgsql AS $fn$
-BEGIN
-  INSERT INTO tracelens_rollup_pending (stripe, sign, ${COLUMNS}) SELECT ${STRIPE}, -1, ${COLUMNS} FROM old_rows;
-  RETURN NULL;
-END
-$fn$;
-CREATE FUNCTION tracelens_rollup_defer_update() RETURNS trigger LANGUAGE plpgsql AS $fn$
-BEGIN
-  INSERT INTO tracelens_rollup_pending (stripe, sign, ${COLUMNS}) SELECT ${STRIPE}, -1, ${COLUMNS} FROM old_rows;
-  INSERT INTO tracelens_rollup_pending (stripe, sign, ${COLUMNS}) SELECT ${STRIPE}, 1, ${COLUMNS} FROM new_rows;
-  RETURN NULL;
-END
-$fn$;
-CREATE FUNCTION tracelens_rollup_pending_truncate() RETURNS trigger LANGUAGE plpgsql AS $fn$
-BEGIN
-  TRUNCATE tracelens_rollup_pending;
-  RETURN NULL;
-END
-$fn$;
+${triggerFunction('tracelens_rollup_defer_insert', append(1, 'new_rows'))}
+${triggerFunction('tracelens_rollup_defer_delete', append(-1, 'old_rows'))}
+${triggerFunction('tracelens_rollup_defer_update', `${append(-1, 'old_rows')}\n  ${append(1, 'new_rows')}`)}
+${triggerFunction('tracelens_rollup_pending_truncate', 'TRUNCATE tracelens_rollup_pending;')}
 
 -- Each change takes one path, by the writing session's setting.
 ${trigger('llm_traces_rollup_insert', 'INSERT', 'NEW TABLE AS new_rows', `NOT ${DEFERRED}`, 'tracelens_rollup_on_insert')}
