@@ -355,9 +355,8 @@ export function compileMetricsQuery(input: MetricsQueryInput): CompiledMetricsQu
     const ids = [...new Set(histParts.map(([, id]) => id))];
     const idList = `${hp.append(ids, 'bigint[]')}`;
     // The bucket as the main statement gives it (__ts): the service matches the two by that text.
-    const groupCols = req.groupBy.map((_, i) => `, g${i}`).join('');
     histogram = {
-      sql: `SELECT ${isoText('b')} AS b${groupCols}, metric, packed FROM (${plan.segments.map((s) => histogramSegmentSql(henv, s, idList, false)).join(' UNION ALL ')}) h`,
+      sql: `SELECT ${isoText('b')} AS b${groupNames.map((g) => `, ${g}`).join('')}, metric, packed FROM (${plan.segments.map((s) => histogramSegmentSql(henv, s, idList, false)).join(' UNION ALL ')}) h`,
       params: hp.values,
       parts: histParts.map(([, metric, q, index]) => ({ index, metric, q })),
     };

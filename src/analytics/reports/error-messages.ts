@@ -80,8 +80,9 @@ export async function topErrors(ctx: ReportContext, limit: number, opts: { raw?:
   const dayB = Math.floor(ctx.toMs / DAY) * DAY;
   const parts: string[] = [];
   let readsRaw = true;
-  let rollup = false;
-  if (opts.raw || ctx.query.filter !== null || dayA >= dayB) {
+  // Whole days from the error rollup, unless raw rows are asked for or needed.
+  const rollup = !(opts.raw || ctx.query.filter !== null || dayA >= dayB);
+  if (!rollup) {
     parts.push(rawPart(ctx.fromMs, ctx.toMs));
   } else {
     readsRaw = ctx.fromMs < dayA || dayB < ctx.toMs;
@@ -90,7 +91,6 @@ export async function topErrors(ctx: ReportContext, limit: number, opts: { raw?:
     parts.push(`SELECT signature AS sig, user_id, n, last_seen, last_id, sample FROM ${ERROR_ROLLUP_TABLE} WHERE ${conds.join(' AND ')}`);
     if (dayB < ctx.toMs) parts.push(rawPart(dayB, ctx.toMs));
     noteSource(ctx, 'rollup_1d');
-    rollup = true;
   }
   const sql =
     `SELECT sig, sum(n) AS n, count(DISTINCT user_id) AS users, (array_agg(sample ORDER BY last_seen DESC, last_id DESC))[1] AS sample, max(last_seen) AS last_seen,` +
