@@ -31,7 +31,24 @@ import {
 } from './catalog.js';
 import { bucketSql, fillStep, isBucketStart, usesTimeZone } from './intervals.js';
 import { METRICS_LIMITS, type HavingOperator, type MetricsRequest } from './metrics-request.js';
-import { usedColumns, userFamilyFor, type Plan, type Segment } from './planner.js';
+import { usedColumns, userFamilyFor, type OpenBucketGuard, type Plan, type Segment } from './planner.js';
+
+/**
+ * The condition of a guarded segment (the open bucket at the end of a range,
+ * or the finer stitching it replaces): whether any span in the tenant scope
+ * has a ts in the guard's range. Uncorrelated, so PostgreSQL runs it once per
+ * statement as an InitPlan (one index probe) and skips the scan it gates.
+ * The scope is the only condition: a span outside the query's filter but
+ * inside the range only sends the query the finer way, never to a wrong sum.
+ */
+export function openBucketCondition(guard: OpenBucketGuard, scope: string | null, params: SqlParams): string {
+  const conds = [
+    ...(scope === null ? [] : [scope]),
+    `${TS_COLUMN} >= ${params.append(new Date(guard.fromMs).toISOString(), 'timestamptz')}`,
+    `${TS_COLUMN} < ${params.append(new Date(guard.toMs).toISOString(), 'timestamptz')}`,
+  ];
+  return `${guard.when === 'empty' ? 'NOT ' : ''}EXISTS (SELECT 1 FROM ${TABLE} WHERE ${conds.join(' AND ')})`;
+}
 
 /** One pre-aggregated column of p/a: how raw rows, rollup rows and partials produce it. */
 interface Part {
@@ -166,6 +183,7 @@ function sqlEnv(input: MetricsQueryInput, params: SqlParams): SqlEnv {
     conds.push(`${timeCol} >= ${params.append(new Date(s.fromMs).toISOString(), 'timestamptz')}`);
     conds.push(`${timeCol} < ${params.append(new Date(s.toMs).toISOString(), 'timestamptz')}`);
     if (filter !== null) conds.push(filter);
+    if (s.guard !== undefined) conds.push(openBucketCondition(s.guard, scope, params));
     return conds.join(' AND ');
   };
   return {

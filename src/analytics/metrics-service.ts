@@ -37,7 +37,8 @@ export interface MetricsResult {
   limit: number;
   source: SourceName;
   /** Each part of the range and the table that answered it. */
-  segments: { source: SourceName; table: string; from: string; to: string }[];
+  /** guard: the segment counts only when spans of [from, to) are absent (empty) or present (the open bucket at the end of the range). */
+  segments: { source: SourceName; table: string; from: string; to: string; guard?: { when: 'empty' | 'present'; from: string; to: string } }[];
   /** The resolved range. */
   from: string;
   to: string;
@@ -157,6 +158,7 @@ export async function executeMetricsQuery(
       table: s.source === 'raw' ? TABLE : segmentTable(s, 'tables'),
       from: iso(s.fromMs),
       to: iso(s.toMs),
+      ...(s.guard === undefined ? {} : { guard: { when: s.guard.when, from: iso(s.guard.fromMs), to: iso(s.guard.toMs) } }),
     })),
     from: iso(range.fromMs),
     to: iso(range.toMs),

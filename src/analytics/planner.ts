@@ -21,6 +21,22 @@ export interface Segment {
   readonly family?: FamilyName;
   readonly fromMs: number;
   readonly toMs: number;
+  /** Counts only when spans of this range are absent ('empty') or present ('present'): see OpenBucketGuard. */
+  readonly guard?: OpenBucketGuard;
+}
+
+/**
+ * The open bucket at the end of a range (the day or hour that holds `to`,
+ * usually now): its rollup row equals the spans of [bucket start, to)
+ * exactly when no span has a ts in [to, bucket end). The plan reads that
+ * row under the guard 'empty' and the range's finer stitching under
+ * 'present'; the statement evaluates the probe once, in its own snapshot,
+ * so exactly one of the two counts, whatever commits meanwhile.
+ */
+export interface OpenBucketGuard {
+  readonly when: 'empty' | 'present';
+  readonly fromMs: number;
+  readonly toMs: number;
 }
 
 export interface Plan {
@@ -109,10 +125,42 @@ export function planMetricsQuery(req: MetricsRequest, fromMs: number, toMs: numb
     const f = familyFor(g, cols, needsHistogram);
     if (f !== undefined && grainFits(g, req.interval, req.timeZone, fromMs, toMs)) families.set(g, f.name);
   }
-  const segments = split(fromMs, toMs, [...families.keys()]).map((s) => (s.source === 'raw' ? s : { ...s, family: families.get(s.source)! }));
+  const grains = [...families.keys()];
+  const withFamily = (s: Segment): Segment => (s.source === 'raw' ? s : { ...s, family: families.get(s.source)! });
+  const open = openBucket(fromMs, toMs, grains, (g, a, b) => grainFits(g, req.interval, req.timeZone, a, b));
+  const segments = (
+    open === null
+      ? split(fromMs, toMs, grains)
+      : [
+          ...split(fromMs, open.fromMs, grains),
+          { source: open.grain, fromMs: open.fromMs, toMs: open.toMs, guard: { when: 'empty', fromMs: toMs, toMs: open.toMs } } satisfies Segment,
+          ...split(open.fromMs, toMs, grains).map((s): Segment => ({ ...s, guard: { when: 'present', fromMs: toMs, toMs: open.toMs } })),
+        ]
+  ).map(withFamily);
   const coarsest = GRAINS.find((g) => segments.some((s) => s.source === g));
   if (coarsest === undefined) return { ...whole, reason: 'range shorter than the finest rollup that fits' };
   return { mode: 'rollup', segments, source: `rollup_${coarsest}`, reason: null };
+}
+
+/**
+ * The bucket of the coarsest usable grain that holds `to` and starts inside
+ * the range (so a "last 30 days" ending now reads today's day row, and the
+ * last 24 hours today's day row plus hours), or null when `to` is aligned
+ * to every grain or no such bucket lines up with the interval.
+ */
+function openBucket(
+  fromMs: number,
+  toMs: number,
+  grains: readonly Grain[],
+  fits: (g: Grain, fromMs: number, toMs: number) => boolean,
+): { grain: Grain; fromMs: number; toMs: number } | null {
+  for (const g of grains) {
+    const size = GRAIN_MS[g];
+    const start = Math.floor(toMs / size) * size;
+    if (start === toMs) return null;
+    if (start >= fromMs && fits(g, start, start + size)) return { grain: g, fromMs: start, toMs: start + size };
+  }
+  return null;
 }
 
 /** [from, to) as grain-aligned middles of the coarsest grains, with finer edges. */

@@ -88,8 +88,22 @@ describeEachBackend('metrics query API', (backend) => {
   it('stitches unaligned edges from finer rollups and raw rows', async () => {
     const res = await data({ from: '2026-10-10T09:30:15.000Z', to: '2026-10-12T01:05:45.000Z', metrics: [{ metric: 'request_count', alias: 'n' }] });
     expect(res.meta.source).toBe('rollup_1d');
-    expect(res.meta.segments.map((s) => s.source)).toEqual(['raw', 'rollup_1m', 'rollup_1h', 'rollup_1d', 'rollup_1h', 'rollup_1m', 'raw']);
+    // The day that holds `to` twice: its row, answering when no span follows `to` that day, and the finer stitching otherwise.
+    expect(res.meta.segments.map((s) => s.source)).toEqual(['raw', 'rollup_1m', 'rollup_1h', 'rollup_1d', 'rollup_1d', 'rollup_1h', 'rollup_1m', 'raw']);
     expect(res.data).toEqual([{ n: 3 }]);
+  });
+
+  it('reads the open day that holds `to` only when no span follows `to` in it', async () => {
+    const metrics = [{ metric: 'request_count', alias: 'n' }, { metric: 'total_cost', alias: 'cost' }];
+    // The 23:30 span of day 11 lies after `to` in its day: the day row would count it, the stitching does not.
+    const before = await data({ from: H(10, 0), to: H(11, 23, 0), metrics });
+    expect(before.data).toEqual([{ n: 3, cost: 1.8 }]);
+    // Nothing after 23:45 that day: the day row answers, exactly as the stitching would.
+    const after = await data({ from: H(10, 0), to: H(11, 23, 45), metrics });
+    expect(after.data).toEqual([{ n: 4, cost: 1.800000001 }]);
+    const guarded = (after.meta.segments as { source: string; guard?: { when: string; from: string; to: string } }[]).filter((s) => s.guard);
+    expect(guarded[0]).toEqual({ source: 'rollup_1d', table: 'llm_rollup_project_1d', from: H(11, 0), to: H(12, 0), guard: { when: 'empty', from: H(11, 23, 45), to: H(12, 0) } });
+    expect(guarded.slice(1).every((s) => s.guard!.when === 'present')).toBe(true);
   });
 
   it('computes percentiles from histograms within 1 % and exactly on raw rows', async () => {

@@ -15,9 +15,39 @@ describe('planMetricsQuery', () => {
   it('reads the coarsest aligned rollup and stitches the edges from finer ones and raw rows', () => {
     const p = plan({}, '2026-03-01T10:15:30Z', '2026-03-04T06:45:00Z');
     expect(p.source).toBe('rollup_1d');
-    expect(sources(p)).toEqual(['raw:03-01T10:15', 'rollup_1m:03-01T10:16', 'rollup_1h:03-01T11:00', 'rollup_1d:03-02T00:00', 'rollup_1h:03-04T00:00', 'rollup_1m:03-04T06:00']);
-    // The segments tile the range exactly.
-    p.segments.slice(1).forEach((s, i) => expect(s.fromMs).toBe(p.segments[i]!.toMs));
+    expect(sources(p)).toEqual([
+      'raw:03-01T10:15', 'rollup_1m:03-01T10:16', 'rollup_1h:03-01T11:00', 'rollup_1d:03-02T00:00',
+      // The day that holds `to`: its row when no span comes after `to` that day, else its hours and minutes.
+      'rollup_1d:03-04T00:00', 'rollup_1h:03-04T00:00', 'rollup_1m:03-04T06:00',
+    ]);
+    const guard = { fromMs: T('2026-03-04T06:45:00Z'), toMs: T('2026-03-05T00:00:00Z') };
+    expect(p.segments.map((s) => s.guard)).toEqual([undefined, undefined, undefined, undefined, { when: 'empty', ...guard }, { when: 'present', ...guard }, { when: 'present', ...guard }]);
+    // Either way the segments tile the range exactly (the open day reads its whole bucket).
+    for (const when of ['empty', 'present']) {
+      const tiles = p.segments.filter((s) => s.guard === undefined || s.guard.when === when);
+      tiles.slice(1).forEach((s, i) => expect(s.fromMs).toBe(tiles[i]!.toMs));
+      expect(tiles[0]!.fromMs).toBe(T('2026-03-01T10:15:30Z'));
+      expect(tiles[tiles.length - 1]!.toMs).toBe(when === 'empty' ? guard.toMs : guard.fromMs);
+    }
+  });
+
+  it('reads the open bucket of the coarsest grain that starts inside the range and lines up with the interval', () => {
+    const open = (body: Partial<MetricsBody>, from: string, to: string) => {
+      const s = plan(body, from, to).segments.find((x) => x.guard?.when === 'empty');
+      return s === undefined ? null : `${s.source}:${new Date(s.fromMs).toISOString().slice(5, 16)}`;
+    };
+    // The last 24 hours: today's day row, the hours before it.
+    expect(open({}, '2026-03-03T19:30:00Z', '2026-03-04T19:30:00Z')).toBe('1d:03-04T00:00');
+    // Hourly buckets never read a day row; the open hour instead.
+    expect(open({ interval: '1h' }, '2026-03-03T19:30:00Z', '2026-03-04T19:30:00Z')).toBe('1h:03-04T19:00');
+    // A range inside one hour: the open minute.
+    expect(open({}, '2026-03-04T19:05:00Z', '2026-03-04T19:30:30Z')).toBe('1m:03-04T19:30');
+    // `to` on a minute boundary has no open bucket; nor a range inside one minute.
+    expect(open({}, '2026-03-01T10:15:30Z', '2026-03-04T06:45:00Z')).toBe('1d:03-04T00:00');
+    expect(open({}, '2026-03-01T10:15:30Z', '2026-03-04T00:00:00Z')).toBeNull();
+    expect(open({}, '2026-03-04T19:30:10Z', '2026-03-04T19:30:50Z')).toBeNull();
+    // Distinct users: the user family's day.
+    expect(open({ metrics: [{ metric: 'unique_users' }] }, '2026-02-02T19:30:00Z', '2026-03-04T19:30:00Z')).toBe('1d:03-04T00:00');
   });
 
   it('never uses a grain coarser than the interval, nor one that does not line up with the time zone', () => {
@@ -36,27 +66,28 @@ describe('planMetricsQuery', () => {
   it('reads per grain the smallest family keyed by every column the filter and group-by name', () => {
     const range = ['2026-03-01T10:15:00Z', '2026-03-04T06:45:00Z'] as const;
     const tables = (body: Partial<MetricsBody>) => plan(body, ...range).segments.map((s) => (s.source === 'raw' ? 'raw' : `${s.family}:${s.source}`));
-    expect(tables({})).toEqual(['project:1m', 'project:1h', 'project:1d', 'project:1h', 'project:1m']);
+    // The open day that holds `to` comes before the finer stitching it replaces.
+    expect(tables({})).toEqual(['project:1m', 'project:1h', 'project:1d', 'project:1d', 'project:1h', 'project:1m']);
     expect(tables({ group_by: ['environment'], filter: { field: 'status_code', operator: 'eq', value: 'ERROR' } })).toEqual([
-      'status:1m', 'status:1h', 'status:1d', 'status:1h', 'status:1m',
+      'status:1m', 'status:1h', 'status:1d', 'status:1d', 'status:1h', 'status:1m',
     ]);
     // The model family has no minute grain: the minute edges come from the wide family.
-    expect(tables({ group_by: ['model'], filter: { field: 'provider', operator: 'eq', value: 'openai' } })).toEqual(['wide:1m', 'model:1h', 'model:1d', 'model:1h', 'wide:1m']);
-    expect(tables({ group_by: ['model', 'environment'] })).toEqual(['wide:1m', 'wide:1h', 'wide:1d', 'wide:1h', 'wide:1m']);
+    expect(tables({ group_by: ['model'], filter: { field: 'provider', operator: 'eq', value: 'openai' } })).toEqual(['wide:1m', 'model:1h', 'model:1d', 'model:1d', 'model:1h', 'wide:1m']);
+    expect(tables({ group_by: ['model', 'environment'] })).toEqual(['wide:1m', 'wide:1h', 'wide:1d', 'wide:1d', 'wide:1h', 'wide:1m']);
     expect(tables({ filter: { field: 'span_name', operator: 'eq', value: 'x' } })[2]).toBe('wide:1d');
     // Percentiles need a histogram at the grain: hour and day histograms in every family, none per minute.
-    expect(tables({ metrics: [{ metric: 'duration', aggregation: 'p95' }], group_by: ['provider'] })).toEqual(['raw', 'model:1h', 'model:1d', 'model:1h', 'raw']);
-    expect(tables({ metrics: [{ metric: 'duration', aggregation: 'p95' }], group_by: ['environment'] })).toEqual(['raw', 'status:1h', 'status:1d', 'status:1h', 'raw']);
-    expect(tables({ metrics: [{ metric: 'duration', aggregation: 'p95' }], group_by: ['span_name'] })).toEqual(['raw', 'wide:1h', 'wide:1d', 'wide:1h', 'raw']);
+    expect(tables({ metrics: [{ metric: 'duration', aggregation: 'p95' }], group_by: ['provider'] })).toEqual(['raw', 'model:1h', 'model:1d', 'model:1d', 'model:1h', 'raw']);
+    expect(tables({ metrics: [{ metric: 'duration', aggregation: 'p95' }], group_by: ['environment'] })).toEqual(['raw', 'status:1h', 'status:1d', 'status:1d', 'status:1h', 'raw']);
+    expect(tables({ metrics: [{ metric: 'duration', aggregation: 'p95' }], group_by: ['span_name'] })).toEqual(['raw', 'wide:1h', 'wide:1d', 'wide:1d', 'wide:1h', 'raw']);
     // Per user only per day, so the edges are raw rows. Distinct users (read from the user family by
     // the compiler) keep the query to the user family's grains and key; the other figures read the smallest family.
-    expect(tables({ group_by: ['user_id'] })).toEqual(['raw', 'user:1d', 'raw']);
-    expect(tables({ metrics: [{ metric: 'unique_users' }] })).toEqual(['raw', 'project:1d', 'raw']);
-    expect(tables({ metrics: [{ metric: 'unique_users' }], group_by: ['user_id'] })).toEqual(['raw', 'user:1d', 'raw']);
-    expect(tables({ metrics: [{ metric: 'unique_users' }], group_by: ['model'] })).toEqual(['raw', 'model:1d', 'raw']);
+    expect(tables({ group_by: ['user_id'] })).toEqual(['raw', 'user:1d', 'user:1d', 'raw']);
+    expect(tables({ metrics: [{ metric: 'unique_users' }] })).toEqual(['raw', 'project:1d', 'project:1d', 'raw']);
+    expect(tables({ metrics: [{ metric: 'unique_users' }], group_by: ['user_id'] })).toEqual(['raw', 'user:1d', 'user:1d', 'raw']);
+    expect(tables({ metrics: [{ metric: 'unique_users' }], group_by: ['model'] })).toEqual(['raw', 'model:1d', 'model:1d', 'raw']);
     expect(tables({ metrics: [{ metric: 'unique_users' }], group_by: ['environment'] })).toEqual(['raw']);
     // A user's split by provider or model.
-    expect(tables({ group_by: ['user_id', 'provider'] })).toEqual(['raw', 'user_model:1d', 'raw']);
+    expect(tables({ group_by: ['user_id', 'provider'] })).toEqual(['raw', 'user_model:1d', 'user_model:1d', 'raw']);
   });
 
   it('sends to the raw table what rollups cannot answer, and says why', () => {

@@ -11,6 +11,8 @@ import { compileNode, SqlParams } from '../../query/compile.js';
 import { TABLE } from '../../query/fields.js';
 import { scopeSql } from '../../traces/page-sql.js';
 import { ERROR_ROLLUP_TABLE } from '../catalog.js';
+import { openBucketCondition } from '../compile-metrics.js';
+import type { OpenBucketGuard } from '../planner.js';
 import { noteSource, type ReportContext } from './report-context.js';
 
 const DAY = 86_400_000;
@@ -62,7 +64,8 @@ interface GroupRow {
  * Top `limit` error groups by count within the report's range, scope and
  * filter. Without a filter, whole UTC days come from llm_rollup_error_1d
  * (one row per day, signature and user: no regular expression at query
- * time) and the ragged ends of the range from raw rows; with a filter, or
+ * time) and the ragged ends of the range from raw rows (the day that holds
+ * `to` from its rollup rows when no span follows `to` in it); with a filter, or
  * when `raw` is asked for, everything from raw rows. Both give the same
  * groups: counts add up, users are counted distinct over the union, the
  * sample is the latest (ts, id) occurrence.
@@ -81,15 +84,26 @@ export async function topErrors(ctx: ReportContext, limit: number, opts: { raw?:
   const parts: string[] = [];
   let readsRaw = true;
   // Whole days from the error rollup, unless raw rows are asked for or needed.
-  const rollup = !(opts.raw || ctx.query.filter !== null || dayA >= dayB);
+  // (A range inside one day still reads the rollup when it ends in the day after it starts: that open day.)
+  const rollup = !(opts.raw || ctx.query.filter !== null || dayA > dayB || (dayA === dayB && dayB === ctx.toMs));
   if (!rollup) {
     parts.push(rawPart(ctx.fromMs, ctx.toMs));
   } else {
     readsRaw = ctx.fromMs < dayA || dayB < ctx.toMs;
     if (ctx.fromMs < dayA) parts.push(rawPart(ctx.fromMs, dayA));
-    const conds = [...(scope === null ? [] : [scope]), `bucket >= ${iso(dayA)}`, `bucket < ${iso(dayB)}`];
-    parts.push(`SELECT signature AS sig, user_id, n, last_seen, last_id, sample FROM ${ERROR_ROLLUP_TABLE} WHERE ${conds.join(' AND ')}`);
-    if (dayB < ctx.toMs) parts.push(rawPart(dayB, ctx.toMs));
+    const days = (fromMs: number, toMs: number, guard?: OpenBucketGuard) => {
+      const conds = [...(scope === null ? [] : [scope]), `bucket >= ${iso(fromMs)}`, `bucket < ${iso(toMs)}`];
+      if (guard !== undefined) conds.push(openBucketCondition(guard, scope, params));
+      return `SELECT signature AS sig, user_id, n, last_seen, last_id, sample FROM ${ERROR_ROLLUP_TABLE} WHERE ${conds.join(' AND ')}`;
+    };
+    if (dayA < dayB) parts.push(days(dayA, dayB));
+    if (dayB < ctx.toMs) {
+      // The day that holds `to` (usually today): its rollup rows when no span follows `to` that day
+      // (as the metrics engine reads an open bucket), its raw rows otherwise.
+      const after = { fromMs: ctx.toMs, toMs: dayB + DAY };
+      parts.push(days(dayB, dayB + DAY, { when: 'empty', ...after }));
+      parts.push(`${rawPart(dayB, ctx.toMs)} AND ${openBucketCondition({ when: 'present', ...after }, scope, params)}`);
+    }
     noteSource(ctx, 'rollup_1d');
   }
   const sql =
