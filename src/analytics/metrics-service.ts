@@ -109,7 +109,7 @@ export async function executeMetricsQuery(
   const plan = planMetricsQuery(req, range.fromMs, range.toMs);
   const compiled = compileMetricsQuery({ req, plan, scope, ...range });
   // Rollup statements read a few thousand rows: no parallel workers (QueryOptions.serial).
-  const queryOpts = { kind: 'metrics' as const, signal: opts.signal, requestId: opts.requestId, shape: `metrics source=${plan.source}`, serial: plan.mode === 'rollup' };
+  const queryOpts = { kind: 'metrics' as const, signal: opts.signal, requestId: opts.requestId, shape: `metrics source=${plan.source}`, serial: plan.mode === 'rollup', genericPlan: plan.mode === 'rollup' };
   const hist = compiled.histogram;
   const [res, histRes] = await Promise.all([
     db.query<ResultRow>(compiled.sql, compiled.params, queryOpts),

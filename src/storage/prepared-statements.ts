@@ -11,7 +11,11 @@
 // plan, so it is never chosen. Statements whose plan does not depend on their
 // values (the newest-window statement: the time index of the range, then the
 // filter) therefore run with plan_cache_mode = force_generic_plan
-// (QueryOptions.genericPlan): planned once per connection. Every other
+// (QueryOptions.genericPlan): planned once per connection. So do the
+// statements of a rollup plan of the metrics engine and the reports: each
+// segment reads its table by the bucket index whatever the range, and
+// planning them (the raw edges and the open bucket's probe open partitions)
+// cost 1-17 ms per statement against a few ms of execution. Every other
 // statement keeps its custom plan per execution: the fallback statement of a
 // rare value exists precisely to be planned for that value.
 import { createHash } from 'node:crypto';

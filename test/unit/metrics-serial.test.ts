@@ -1,6 +1,9 @@
 // Which statements of the metrics engine run without parallel workers
-// (QueryOptions.serial): those of a rollup plan, whose few thousand wide rows
-// cost more to pass through a Gather than to read; a raw plan keeps them.
+// (QueryOptions.serial) and on a plan made once per connection
+// (QueryOptions.genericPlan): those of a rollup plan, whose few thousand wide
+// rows cost more to pass through a Gather than to read, and whose plan (the
+// bucket index of each segment, the probe of the open bucket) does not
+// depend on the values; a raw plan keeps both, its plan is made for its values.
 import { describe, expect, it } from 'vitest';
 import { metricsRequestFromBody, type MetricsBody } from '../../src/analytics/metrics-request.js';
 import { executeMetricsQuery } from '../../src/analytics/metrics-service.js';
@@ -31,6 +34,7 @@ describe('serial statements of the metrics engine', () => {
     expect(source).toBe('rollup_1d');
     expect(seen).toHaveLength(2);
     for (const s of seen) expect(s.opts.serial).toBe(true);
+    for (const s of seen) expect(s.opts.genericPlan).toBe(true);
   });
 
   it('leaves the statements of a raw plan free to use parallel workers', async () => {
@@ -38,5 +42,6 @@ describe('serial statements of the metrics engine', () => {
     expect(source).toBe('raw');
     expect(seen.length).toBeGreaterThan(0);
     for (const s of seen) expect(s.opts.serial).toBe(false);
+    for (const s of seen) expect(s.opts.genericPlan).toBe(false);
   });
 });

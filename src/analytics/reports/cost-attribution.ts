@@ -170,6 +170,7 @@ async function rankPage(ctx: ReportContext, req: AttributionRequest, keyset: Key
     requestId: ctx.requestId,
     shape: `report attribution source=${plan.source}`,
     serial: plan.mode === 'rollup',
+    genericPlan: plan.mode === 'rollup',
   });
   noteSource(ctx, plan.source);
   return res.rows;

@@ -110,7 +110,7 @@ export async function topErrors(ctx: ReportContext, limit: number, opts: { raw?:
     `SELECT sig, sum(n) AS n, count(DISTINCT user_id) AS users, (array_agg(sample ORDER BY last_seen DESC, last_id DESC))[1] AS sample, max(last_seen) AS last_seen,` +
     ` sum(sum(n)) OVER () AS total FROM (${parts.join(' UNION ALL ')}) e` +
     ` GROUP BY sig ORDER BY n DESC, sig COLLATE "C" ASC NULLS LAST LIMIT ${params.append(limit, 'bigint')}`;
-  const res = await ctx.db.query<GroupRow>(sql, params.values, { kind: 'metrics', signal: ctx.signal, requestId: ctx.requestId, shape: 'report top-errors', serial: rollup });
+  const res = await ctx.db.query<GroupRow>(sql, params.values, { kind: 'metrics', signal: ctx.signal, requestId: ctx.requestId, shape: 'report top-errors', serial: rollup, genericPlan: rollup });
   if (readsRaw) noteSource(ctx, 'raw');
   // Every row carries the count of all errors in range (the window sum), the denominator of `share`.
   return res.rows.map((r) => ({
