@@ -14,7 +14,7 @@ import { compileMetricsQuery, segmentTable } from './compile-metrics.js';
 import { histogramKey, mergeHistograms, type HistogramRow } from './histogram-merge.js';
 import { MAX_TOTAL_RANGE_MS } from './intervals.js';
 import { canonicalMetricsRequest, METRICS_LIMITS, type MetricsRequest } from './metrics-request.js';
-import { planMetricsQuery, type SourceName } from './planner.js';
+import { planMetricsQuery, type Plan, type SourceName } from './planner.js';
 
 export interface MetricsContext {
   /** The database to read (the read replica when there is one). */
@@ -98,6 +98,11 @@ interface ResultRow {
   [k: string]: unknown;
 }
 
+/** Whether a statement of this plan runs on a plan made once per connection (QueryOptions.genericPlan). */
+export function genericRollupPlan(plan: Plan, req: Pick<MetricsRequest, 'filter'>): boolean {
+  return plan.mode === 'rollup' && req.filter === null;
+}
+
 /** Plans, compiles and runs one request (no permission or cache logic). */
 export async function executeMetricsQuery(
   db: Queryable,
@@ -108,8 +113,18 @@ export async function executeMetricsQuery(
 ): Promise<MetricsResult> {
   const plan = planMetricsQuery(req, range.fromMs, range.toMs);
   const compiled = compileMetricsQuery({ req, plan, scope, ...range });
-  // Rollup statements read a few thousand rows: no parallel workers (QueryOptions.serial).
-  const queryOpts = { kind: 'metrics' as const, signal: opts.signal, requestId: opts.requestId, shape: `metrics source=${plan.source}`, serial: plan.mode === 'rollup', genericPlan: plan.mode === 'rollup' };
+  // Rollup statements read a few thousand rows: no parallel workers (QueryOptions.serial). Without
+  // a filter their plan does not depend on the values, so it is made once per connection
+  // (genericPlan); a filter's values do change it (an `in` list of fifty users, planned
+  // generically, sorted 30,000 rows on disk where its own plan hashes them).
+  const queryOpts = {
+    kind: 'metrics' as const,
+    signal: opts.signal,
+    requestId: opts.requestId,
+    shape: `metrics source=${plan.source}`,
+    serial: plan.mode === 'rollup',
+    genericPlan: genericRollupPlan(plan, req),
+  };
   const hist = compiled.histogram;
   const [res, histRes] = await Promise.all([
     db.query<ResultRow>(compiled.sql, compiled.params, queryOpts),

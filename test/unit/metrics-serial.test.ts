@@ -37,6 +37,13 @@ describe('serial statements of the metrics engine', () => {
     for (const s of seen) expect(s.opts.genericPlan).toBe(true);
   });
 
+  it('plans a rollup statement with a filter for its values', async () => {
+    const { source, seen } = await run({ group_by: ['model'], filter: { field: 'provider', operator: 'in', value: ['openai', 'anthropic'] } });
+    expect(source).toBe('rollup_1d');
+    for (const s of seen) expect(s.opts.serial).toBe(true);
+    for (const s of seen) expect(s.opts.genericPlan).toBe(false);
+  });
+
   it('leaves the statements of a raw plan free to use parallel workers', async () => {
     const { source, seen } = await run({ filter: { field: 'content', operator: 'search', value: 'timeout' } });
     expect(source).toBe('raw');
