@@ -145,7 +145,8 @@ describe('Redis through a TCP proxy: cut, refused, stalled, slow', () => {
     await expectRecovery();
     const keysBefore = await cacheKeys();
     expectAllServed(await stream(10, 5));
-    expect(await cacheKeys()).toBeGreaterThanOrEqual(keysBefore + 10);
+    // As in the first test: the last writes may land just after the last answer on a busy machine.
+    await eventually(async () => (await cacheKeys()) >= keysBefore + 10, RECOVERY_MS);
     proxy.latencyMs = 0;
   });
 
