@@ -36,8 +36,11 @@ export interface MetricsResult {
   total: number;
   limit: number;
   source: SourceName;
-  /** Each part of the range and the table that answered it. */
-  /** guard: the segment counts only when spans of [from, to) are absent (empty) or present (the open bucket at the end of the range). */
+  /**
+   * Each part of the range and the table that answered it; with a guard, the part counts only when
+   * spans of the guard's [from, to) are absent (empty: the open bucket at the end of the range) or
+   * present (the finer stitching that replaces it).
+   */
   segments: { source: SourceName; table: string; from: string; to: string; guard?: { when: 'empty' | 'present'; from: string; to: string } }[];
   /** The resolved range. */
   from: string;

@@ -84,7 +84,7 @@ export async function topErrors(ctx: ReportContext, limit: number, opts: { raw?:
   const parts: string[] = [];
   let readsRaw = true;
   // Whole days from the error rollup, unless raw rows are asked for or needed.
-  // (A range inside one day still reads the rollup when it ends in the day after it starts: that open day.)
+  // A range shorter than a day that crosses midnight still reads it: the day that holds `to` is open below.
   const rollup = !(opts.raw || ctx.query.filter !== null || dayA > dayB || (dayA === dayB && dayB === ctx.toMs));
   if (!rollup) {
     parts.push(rawPart(ctx.fromMs, ctx.toMs));
