@@ -8,7 +8,7 @@ import type { ResultCache } from '../cache/result-cache.js';
 import { appError } from '../errors.js';
 import { canonicalFilter } from '../query/request.js';
 import { resolveTimeBound } from '../query/time.js';
-import type { Queryable } from '../storage/driver.js';
+import type { Queryable, QueryOptions } from '../storage/driver.js';
 import { TABLE } from '../query/fields.js';
 import { compileMetricsQuery, segmentTable } from './compile-metrics.js';
 import { histogramKey, mergeHistograms, type HistogramRow } from './histogram-merge.js';
@@ -101,9 +101,14 @@ interface ResultRow {
   [k: string]: unknown;
 }
 
-/** Whether a statement of this plan runs on a plan made once per connection (QueryOptions.genericPlan). */
-export function genericRollupPlan(plan: Plan, req: Pick<MetricsRequest, 'filter'>): boolean {
-  return plan.mode === 'rollup' && req.filter === null;
+/**
+ * The session settings of a statement of this plan. Rollup statements read a few thousand rows: no
+ * parallel workers (QueryOptions.serial). Without a filter their plan does not depend on the values,
+ * so it is made once per connection (genericPlan); a filter's values do change it (an `in` list of
+ * fifty users, planned generically, sorted 30,000 rows on disk where its own plan hashes them).
+ */
+export function planSessionMode(plan: Plan, req: Pick<MetricsRequest, 'filter'>): Pick<QueryOptions, 'serial' | 'genericPlan'> {
+  return { serial: plan.mode === 'rollup', genericPlan: plan.mode === 'rollup' && req.filter === null };
 }
 
 /** Plans, compiles and runs one request (no permission or cache logic). */
@@ -116,18 +121,7 @@ export async function executeMetricsQuery(
 ): Promise<MetricsResult> {
   const plan = planMetricsQuery(req, range.fromMs, range.toMs);
   const compiled = compileMetricsQuery({ req, plan, scope, ...range });
-  // Rollup statements read a few thousand rows: no parallel workers (QueryOptions.serial). Without
-  // a filter their plan does not depend on the values, so it is made once per connection
-  // (genericPlan); a filter's values do change it (an `in` list of fifty users, planned
-  // generically, sorted 30,000 rows on disk where its own plan hashes them).
-  const queryOpts = {
-    kind: 'metrics' as const,
-    signal: opts.signal,
-    requestId: opts.requestId,
-    shape: `metrics source=${plan.source}`,
-    serial: plan.mode === 'rollup',
-    genericPlan: genericRollupPlan(plan, req),
-  };
+  const queryOpts = { kind: 'metrics' as const, signal: opts.signal, requestId: opts.requestId, shape: `metrics source=${plan.source}`, ...planSessionMode(plan, req) };
   const hist = compiled.histogram;
   const [res, histRes] = await Promise.all([
     db.query<ResultRow>(compiled.sql, compiled.params, queryOpts),

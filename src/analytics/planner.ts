@@ -39,6 +39,11 @@ export interface OpenBucketGuard {
   readonly toMs: number;
 }
 
+/** The two guards of the open bucket ending at `endMs` of a range ending at `toMs`: its row, and the finer stitching. */
+export function openBucketGuards(toMs: number, endMs: number): { empty: OpenBucketGuard; present: OpenBucketGuard } {
+  return { empty: { when: 'empty', fromMs: toMs, toMs: endMs }, present: { when: 'present', fromMs: toMs, toMs: endMs } };
+}
+
 export interface Plan {
   /** raw: one raw segment, exact percentiles and distinct counts; rollup: additive segments + histograms. */
   readonly mode: 'raw' | 'rollup';
@@ -128,15 +133,7 @@ export function planMetricsQuery(req: MetricsRequest, fromMs: number, toMs: numb
   const grains = [...families.keys()];
   const withFamily = (s: Segment): Segment => (s.source === 'raw' ? s : { ...s, family: families.get(s.source)! });
   const open = openBucket(fromMs, toMs, grains, (g, a, b) => grainFits(g, req.interval, req.timeZone, a, b));
-  const segments = (
-    open === null
-      ? split(fromMs, toMs, grains)
-      : [
-          ...split(fromMs, open.fromMs, grains),
-          { source: open.grain, fromMs: open.fromMs, toMs: open.toMs, guard: { when: 'empty', fromMs: toMs, toMs: open.toMs } } satisfies Segment,
-          ...split(open.fromMs, toMs, grains).map((s): Segment => ({ ...s, guard: { when: 'present', fromMs: toMs, toMs: open.toMs } })),
-        ]
-  ).map(withFamily);
+  const segments = (open === null ? split(fromMs, toMs, grains) : splitWithOpenBucket(fromMs, toMs, grains, open)).map(withFamily);
   const coarsest = GRAINS.find((g) => segments.some((s) => s.source === g));
   if (coarsest === undefined) return { ...whole, reason: 'range shorter than the finest rollup that fits' };
   return { mode: 'rollup', segments, source: `rollup_${coarsest}`, reason: null };
@@ -161,6 +158,16 @@ function openBucket(
     if (start >= fromMs && fits(g, start, start + size)) return { grain: g, fromMs: start, toMs: start + size };
   }
   return null;
+}
+
+/** [from, to) split up to the open bucket, then that bucket's row and, guarded the other way, the finer stitching of [bucket start, to). */
+function splitWithOpenBucket(fromMs: number, toMs: number, grains: readonly Grain[], open: { grain: Grain; fromMs: number; toMs: number }): Segment[] {
+  const guards = openBucketGuards(toMs, open.toMs);
+  return [
+    ...split(fromMs, open.fromMs, grains),
+    { source: open.grain, fromMs: open.fromMs, toMs: open.toMs, guard: guards.empty },
+    ...split(open.fromMs, toMs, grains).map((s): Segment => ({ ...s, guard: guards.present })),
+  ];
 }
 
 /** [from, to) as grain-aligned middles of the coarsest grains, with finer edges. */

@@ -21,7 +21,7 @@ import { compileMetricsQuery } from '../compile-metrics.js';
 import { planMetricsQuery } from '../planner.js';
 import { COST_METRICS, costFigures, type CostFigures } from './cost-summary.js';
 import { decimalParam, intParam, reportQuery, text, type ParamSpec, type RawParams, type ReportQuery } from './params.js';
-import { genericRollupPlan, type MetricsRow } from '../metrics-service.js';
+import { planSessionMode, type MetricsRow } from '../metrics-service.js';
 import { engineRequest, engineRows, noteSource, num0, ratio, round, type ReportContext } from './report-context.js';
 import { runReport, type ReportOutput, type ReportRunner } from './report-service.js';
 
@@ -169,8 +169,7 @@ async function rankPage(ctx: ReportContext, req: AttributionRequest, keyset: Key
     signal: ctx.signal,
     requestId: ctx.requestId,
     shape: `report attribution source=${plan.source}`,
-    serial: plan.mode === 'rollup',
-    genericPlan: genericRollupPlan(plan, metricsReq),
+    ...planSessionMode(plan, metricsReq),
   });
   noteSource(ctx, plan.source);
   return res.rows;

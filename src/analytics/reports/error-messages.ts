@@ -12,7 +12,7 @@ import { TABLE } from '../../query/fields.js';
 import { scopeSql } from '../../traces/page-sql.js';
 import { ERROR_ROLLUP_TABLE } from '../catalog.js';
 import { openBucketCondition } from '../compile-metrics.js';
-import type { OpenBucketGuard } from '../planner.js';
+import { openBucketGuards, type OpenBucketGuard } from '../planner.js';
 import { noteSource, type ReportContext } from './report-context.js';
 
 const DAY = 86_400_000;
@@ -100,9 +100,9 @@ export async function topErrors(ctx: ReportContext, limit: number, opts: { raw?:
     if (dayB < ctx.toMs) {
       // The day that holds `to` (usually today): its rollup rows when no span follows `to` that day
       // (as the metrics engine reads an open bucket), its raw rows otherwise.
-      const after = { fromMs: ctx.toMs, toMs: dayB + DAY };
-      parts.push(days(dayB, dayB + DAY, { when: 'empty', ...after }));
-      parts.push(`${rawPart(dayB, ctx.toMs)} AND ${openBucketCondition({ when: 'present', ...after }, scope, params)}`);
+      const guards = openBucketGuards(ctx.toMs, dayB + DAY);
+      parts.push(days(dayB, dayB + DAY, guards.empty));
+      parts.push(`${rawPart(dayB, ctx.toMs)} AND ${openBucketCondition(guards.present, scope, params)}`);
     }
     noteSource(ctx, 'rollup_1d');
   }
