@@ -4,6 +4,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { exportDir, type Config } from './config.js';
 import type { Driver } from './storage/driver.js';
+import { limitStatements } from './storage/statement-limit.js';
 import errorsPlugin, { frameworkErrorHandler } from './http/plugins/errors.js';
 import contentEncodingPlugin from './http/plugins/content-encoding.js';
 import healthRoutes from './http/routes/health.js';
@@ -76,6 +77,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.decorate('config', config);
   app.decorate('driver', driver);
   app.decorate('reader', deps.reader ?? driver);
+  app.decorate('analyticsReader', limitStatements(deps.reader ?? driver, config.db.analyticsParallelism));
   app.decorate('schemaReady', () => deps.schemaGate?.ready ?? true);
   app.decorateRequest('principal', null);
   app.decorateRequest('startedAt', 0);

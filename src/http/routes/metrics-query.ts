@@ -73,7 +73,7 @@ const querystring = {
 
 async function respond(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply, req: MetricsRequest) {
   const { result, cached } = await runMetricsQuery(request.principal!, req, {
-    db: app.reader,
+    db: app.analyticsReader,
     cache: app.config.cache.enabled ? app.cache : null,
     requestId: String(request.id),
   });

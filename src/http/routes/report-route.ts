@@ -29,7 +29,7 @@ export interface ReportRoute {
 }
 
 function envOf(app: FastifyInstance, request: FastifyRequest): ReportEnv {
-  return { db: app.reader, cache: app.config.cache.enabled ? app.cache : null, requestId: String(request.id) };
+  return { db: app.analyticsReader, cache: app.config.cache.enabled ? app.cache : null, requestId: String(request.id) };
 }
 
 async function send(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply, route: ReportRoute, raw: RawParams, conditional: boolean) {
