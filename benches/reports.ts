@@ -24,6 +24,8 @@ const { values: f } = parseArgs({
     // (ABBA), so the load other work puts on a shared machine falls on both sides alike.
     against: { type: 'string' },
     rounds: { type: 'string', default: '2' },
+    // DB_POOL_MAX of the API(s): by default four connections per client, room for a report's statements.
+    pool: { type: 'string' },
   },
 });
 const dbUrl = benchDatabaseUrl(ANALYTICS_BENCH_DATABASE_URL);
@@ -81,8 +83,9 @@ async function main() {
   const started = new Date();
   const dbInfo = await prepareDatabase(dbUrl, Number(f.rows), log, ['--days', '90']);
   const jwt = await benchAdminToken();
-  const api = await startApi({ DATABASE_URL: dbUrl, JWT_SECRET: BENCH_JWT_SECRET, CACHE_ENABLED: 'false', DB_POOL_MAX: String(Math.max(8, connections * 4)) }, [], f.bin);
-  const other = f.against === undefined ? null : await startApi({ DATABASE_URL: dbUrl, JWT_SECRET: BENCH_JWT_SECRET, CACHE_ENABLED: 'false', DB_POOL_MAX: String(Math.max(8, connections * 4)) }, [], f.against);
+  const apiEnv = { DATABASE_URL: dbUrl, JWT_SECRET: BENCH_JWT_SECRET, CACHE_ENABLED: 'false', DB_POOL_MAX: f.pool ?? String(Math.max(8, connections * 4)), DB_POOL_MIN: '1' };
+  const api = await startApi(apiEnv, [], f.bin);
+  const other = f.against === undefined ? null : await startApi(apiEnv, [], f.against);
   const rounds = other === null ? 1 : Number(f.rounds);
   const results: CaseResult[] = [];
   const only = f.only === undefined ? null : new RegExp(f.only, 'i');

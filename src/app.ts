@@ -77,7 +77,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.decorate('config', config);
   app.decorate('driver', driver);
   app.decorate('reader', deps.reader ?? driver);
-  app.decorate('analyticsReader', limitStatements(deps.reader ?? driver, config.db.analyticsParallelism));
+  app.decorate('analyticsReader', limitStatements(deps.reader ?? driver, config.dbAnalyticsParallelism));
   app.decorate('schemaReady', () => deps.schemaGate?.ready ?? true);
   app.decorateRequest('principal', null);
   app.decorateRequest('startedAt', 0);

@@ -39,13 +39,13 @@ export const CONFIG_SCHEMA = {
     connectTimeoutMs: int('DB_CONNECT_TIMEOUT_MS', 5000, { min: 100 }, {
       meaning: 'bound on opening one new connection, so a stalled server is noticed fast',
     }),
-    analyticsParallelism: int('DB_ANALYTICS_PARALLELISM', 2, { min: 1, max: 1000 }, {
-      meaning: 'analytics statements (metrics queries and reports) this instance runs at once; the rest wait their turn (docs/performance.md, "Analytics statements at once")',
-    }),
     maxWaiting: int('DB_MAX_WAITING', 200, { min: 0 }, { meaning: 'requests that may queue for a connection; beyond it the answer is an immediate 503' }),
   },
   dbPreparedStatements: bool('DB_PREPARED_STATEMENTS', true, {
     meaning: 'plan the search page statement once per connection (named statements, session plan mode); turn off behind a transaction-mode pooler such as PgBouncer',
+  }),
+  dbAnalyticsParallelism: int('DB_ANALYTICS_PARALLELISM', 2, { min: 1, max: 1000 }, {
+    meaning: 'analytics statements (metrics queries and reports) this instance runs at once; the rest wait their turn (docs/performance.md, "Analytics statements at once")',
   }),
   dbWorkMemKb: int('DB_WORK_MEM_KB', 16384, { min: 64, max: 2097151 }, {
     meaning: 'work_mem of the API\'s connections (kB): the analytics statements hash tens of thousands of groups, which spill to disk at the server default of 4 MB; each sort or hash of a statement may use this much',
