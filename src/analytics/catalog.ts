@@ -89,6 +89,9 @@ export const GROUP_COLUMNS: readonly Column[] = [...ROLLUP_DIMENSIONS, rawColumn
 export const TAGS_COLUMN = rawColumn('tags');
 export const TS_COLUMN = rawColumn('ts');
 export const BUCKET_COLUMN = col('bucket');
+/** The first and the last span of a user's day in llm_rollup_user_1d (migration 0015). */
+export const USER_DAY_FIRST_TS = col('ts_min');
+export const USER_DAY_LAST_TS = col('ts_max');
 
 export type Grain = '1m' | '1h' | '1d';
 /** Coarsest first: the planner tries them in this order. */

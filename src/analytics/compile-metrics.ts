@@ -27,6 +27,8 @@ import {
   rollupFamily,
   TAGS_COLUMN,
   TS_COLUMN,
+  USER_DAY_FIRST_TS,
+  USER_DAY_LAST_TS,
   type Measure,
 } from './catalog.js';
 import { bucketSql, fillStep, isBucketStart, usesTimeZone } from './intervals.js';
@@ -201,6 +203,21 @@ function sqlEnv(input: MetricsQueryInput, params: SqlParams): SqlEnv {
   };
 }
 
+const DAY_MS = 86_400_000;
+
+/**
+ * A raw segment that is one ragged end of a day (UTC): from the day's start to `to`, or from
+ * `from` to the day's end. Null for anything else (a whole day is a rollup segment already; a
+ * piece inside a day touching neither end has no day-row form).
+ */
+function dayEdge(s: Segment): { dayStart: number; end: 'to' | 'from' } | null {
+  const dayStart = Math.floor(s.fromMs / DAY_MS) * DAY_MS;
+  if (s.toMs > dayStart + DAY_MS) return null;
+  if (s.fromMs === dayStart && s.toMs < dayStart + DAY_MS) return { dayStart, end: 'to' };
+  if (s.fromMs > dayStart && s.toMs === dayStart + DAY_MS) return { dayStart, end: 'from' };
+  return null;
+}
+
 /**
  * One segment's latency histograms. perBin: (b, groups, metric, bin, n) rows
  * aggregated in SQL; otherwise (b, groups, metric, packed), one row per
@@ -341,10 +358,23 @@ export function compileMetricsQuery(input: MetricsQueryInput): CompiledMetricsQu
       if (t === undefined) throw new Error(`no user rollup for segment ${s.source}`);
       return t;
     };
-    const userSegment = (s: Segment) =>
-      s.source === 'raw'
-        ? `SELECT ${select(rawBucket(), rawGroups, [`${USER_COLUMN} AS u`])} FROM ${TABLE}${tagsJoin} WHERE ${where(TS_COLUMN, s)}`
-        : `SELECT ${select(rollupBucket(s), rollupGroups, [`${USER_COLUMN} AS u`])} FROM ${userTable(s)} WHERE ${where(BUCKET_COLUMN, s)}`;
+    const dayRows = (s: Segment, extra?: string) =>
+      `SELECT ${select(rollupBucket(s), rollupGroups, [`${USER_COLUMN} AS u`])} FROM ${userTable(s)} WHERE ${where(BUCKET_COLUMN, s)}${extra ?? ''}`;
+    const userSegment = (s: Segment) => {
+      if (s.source !== 'raw') return dayRows(s);
+      // A ragged end of a rollup plan (the part of a day before `to`, or after `from`) from the day
+      // rows of the user family: a user has a span in [day start, to) exactly when its first span
+      // of the day is before `to`, and in [from, day end) when its last one is at or after `from`
+      // (migration 0015). Exact, and no raw spans read (a range ending in the past read up to a
+      // whole day of them). Only llm_rollup_user_1d keeps the two columns.
+      const edge = plan.mode === 'rollup' ? dayEdge(s) : null;
+      if (edge !== null && userFamilyFor('1d', cols)?.name === 'user') {
+        const day: Segment = { source: '1d', family: 'user', fromMs: edge.dayStart, toMs: edge.dayStart + DAY_MS, ...(s.guard === undefined ? {} : { guard: s.guard }) };
+        const bound = edge.end === 'to' ? `${USER_DAY_FIRST_TS} < ${params.append(new Date(s.toMs).toISOString(), 'timestamptz')}` : `${USER_DAY_LAST_TS} >= ${params.append(new Date(s.fromMs).toISOString(), 'timestamptz')}`;
+        return dayRows(day, ` AND ${bound}`);
+      }
+      return `SELECT ${select(rawBucket(), rawGroups, [`${USER_COLUMN} AS u`])} FROM ${TABLE}${tagsJoin} WHERE ${where(TS_COLUMN, s)}`;
+    };
     ctes.push(
       `d AS (SELECT ${keyList}, ${distinctParts.map((n) => `count(u) AS ${n}`).join(', ')} FROM (SELECT ${keyList}, u FROM (${plan.segments.map(userSegment).join(' UNION ALL ')}) x GROUP BY ${keyList}, u) y GROUP BY ${keyList})`,
     );

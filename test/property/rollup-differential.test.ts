@@ -20,7 +20,7 @@ import { PERCENTILE_RELATIVE_ERROR, ROLLUP_FAMILIES, type Grain } from '../../sr
 import { compileMetricsQuery } from '../../src/analytics/compile-metrics.js';
 import { metricsRequestFromBody, type MetricsBody } from '../../src/analytics/metrics-request.js';
 import { executeMetricsQuery, resolveRange } from '../../src/analytics/metrics-service.js';
-import type { Plan } from '../../src/analytics/planner.js';
+import { planMetricsQuery, type Plan } from '../../src/analytics/planner.js';
 import { normalizedSql, topErrors } from '../../src/analytics/reports/error-messages.js';
 import type { ReportContext } from '../../src/analytics/reports/report-context.js';
 import { topTraces } from '../../src/analytics/reports/top-traces.js';
@@ -133,13 +133,15 @@ const UNIT: Record<Grain, string> = { '1m': 'minute', '1h': 'hour', '1d': 'day' 
 /** A number as text without trailing zeros: a sum that went back to zero after a delete keeps its scale (0.0000000000), the same value as 0. */
 const val = (e: string) => `trim_scale((${e})::numeric)::text`;
 
-const ROLLUP_CHECK = (table: string, dims: readonly string[], unit: string) => {
+const ROLLUP_CHECK = (table: string, dims: readonly string[], unit: string, firstLast: boolean) => {
   const cols = [
     'request_count',
     'error_count',
     'success_count',
     ...MEASURES.flatMap(([m]) => [val(`${m}_sum`), `${m}_n`, val(`${m}_min`), val(`${m}_max`)]),
     val('duration_sumsq'),
+    // The user family's day rows also keep their first and last span (migration 0015).
+    ...(firstLast ? ['ts_min::text', 'ts_max::text'] : []),
   ];
   const raw = [
     'count(*)',
@@ -147,6 +149,7 @@ const ROLLUP_CHECK = (table: string, dims: readonly string[], unit: string) => {
     `count(*) FILTER (WHERE status_code IN ('OK', 'SUCCESS'))`,
     ...MEASURES.flatMap(([, c]) => [val(`coalesce(sum(${c}), 0)`), `count(${c})`, val(`min(${c})`), val(`max(${c})`)]),
     val('coalesce(sum(duration_ms::numeric * duration_ms), 0)'),
+    ...(firstLast ? ['min(ts)::text', 'max(ts)::text'] : []),
   ];
   const keys = ['project_id', 'bucket', ...dims.slice(1)].join(', ');
   return {
@@ -212,18 +215,22 @@ const USERS: MetricsBody['metrics'] = [
 ];
 /** Percentiles with a having on one: computed in SQL from the unnested arrays (a 0 ms percentile is 0 either way). */
 const PCT_HAVING = [{ alias: 'd50', operator: 'gt', value: 0 }];
-const QUERY_SETS: { metrics: MetricsBody['metrics']; having?: MetricsBody['having']; approx: boolean; wholeDays?: boolean }[] = [
+const QUERY_SETS: { metrics: MetricsBody['metrics']; having?: MetricsBody['having']; approx: boolean; wholeDays?: boolean; spanEnds?: boolean }[] = [
   { metrics: METRICS, approx: false },
   { metrics: PCT, approx: true },
   { metrics: PCT, having: PCT_HAVING, approx: true },
   { metrics: USERS, approx: false },
   // Whole days with ragged ends, so the user family's day rows answer the middle.
   { metrics: USERS, approx: false, wholeDays: true },
+  // From the earliest stored span to the latest, no groups: both ends inside a day, each exactly at a
+  // span (the first counts, the last does not), answered from the user family's first and last span
+  // of each day (migration 0015) and not from raw spans.
+  { metrics: [{ metric: 'unique_users', alias: 'users' }], approx: false, spanEnds: true },
 ];
 
 for (const mode of ['inline', 'deferred'] as const) {
 describeEachBackend(`differential: rollups vs raw rows (${mode})`, (backend) => {
-  const stats = { scenarios: 0, spans: 0, rollupRows: 0, errorRows: 0, traceRows: 0, reports: 0, queries: 0, viaRollup: 0, percentiles: 0, tables: {} as Record<string, number>, openBucket: { empty: 0, present: 0 } };
+  const stats = { scenarios: 0, spans: 0, rollupRows: 0, errorRows: 0, traceRows: 0, reports: 0, queries: 0, viaRollup: 0, percentiles: 0, tables: {} as Record<string, number>, openBucket: { empty: 0, present: 0 }, userDayEdges: 0 };
   afterAll(() => {
     console.info(`[rollup differential ${backend().name} ${mode}] ${JSON.stringify(stats)}`);
   });
@@ -277,7 +284,7 @@ describeEachBackend(`differential: rollups vs raw rows (${mode})`, (backend) => 
 
         for (const family of ROLLUP_FAMILIES) {
           for (const [grain, table] of Object.entries(family.tables) as [Grain, string][]) {
-            const q = ROLLUP_CHECK(table, family.dimensions, UNIT[grain]);
+            const q = ROLLUP_CHECK(table, family.dimensions, UNIT[grain], family.name === 'user' && grain === '1d');
             const [got, want] = await Promise.all([db.query(q.rollup), db.query(q.raw)]);
             expect(got.rows, table).toEqual(want.rows);
             stats.rollupRows += got.rows.length;
@@ -317,15 +324,22 @@ describeEachBackend(`differential: rollups vs raw rows (${mode})`, (backend) => 
           }
           for (const set of QUERY_SETS) {
             const metrics = set.metrics;
+            const offsets = sc.spans.map((d) => d.offsetMs);
+            const [fromMs, toMs] = set.spanEnds
+              ? [BASE + Math.min(...offsets), BASE + Math.max(...offsets)]
+              : set.wholeDays
+                ? [BASE - 600_000, BASE + SPAN_MS - 60_000]
+                : [BASE + mq.from, BASE + mq.from + mq.length];
+            if (fromMs >= toMs) continue;
             const req = metricsRequestFromBody({
               metrics,
               ...(set.having === undefined ? {} : { having: set.having }),
-              group_by: mq.group_by,
-              filter: mq.filter,
-              interval: mq.interval,
+              group_by: set.spanEnds ? [] : mq.group_by,
+              filter: set.spanEnds ? null : mq.filter,
+              interval: set.spanEnds ? null : mq.interval,
               time_zone: mq.time_zone,
-              from: new Date(set.wholeDays ? BASE - 600_000 : BASE + mq.from).toISOString(),
-              to: new Date(set.wholeDays ? BASE + SPAN_MS - 60_000 : BASE + mq.from + mq.length).toISOString(),
+              from: new Date(fromMs).toISOString(),
+              to: new Date(toMs).toISOString(),
               limit: 10_000,
             });
             let range: { fromMs: number; toMs: number };
@@ -335,6 +349,8 @@ describeEachBackend(`differential: rollups vs raw rows (${mode})`, (backend) => 
               continue; // a 15m series over too long a range: rejected, nothing to compare
             }
             const planned = await executeMetricsQuery(db, req, null, range);
+            // Ranges whose ends were read from the first and last span of a user's day.
+            if (/ts_min < |ts_max >= /.test(compileMetricsQuery({ req, plan: planMetricsQuery(req, range.fromMs, range.toMs), scope: null, ...range }).sql)) stats.userDayEdges++;
             const rawPlan: Plan = { mode: 'raw', segments: [{ source: 'raw', ...range }], source: 'raw', reason: 'test' };
             const c = compileMetricsQuery({ req, plan: rawPlan, scope: null, ...range });
             const raw = await db.query<Record<string, unknown>>(c.sql, c.params);
@@ -372,6 +388,7 @@ describeEachBackend(`differential: rollups vs raw rows (${mode})`, (backend) => 
     // Both answers of an open bucket were compared: its rollup row (no span after \`to\` in its bucket) and the stitching.
     expect(stats.openBucket.empty).toBeGreaterThan(0);
     expect(stats.openBucket.present).toBeGreaterThan(0);
+    expect(stats.userDayEdges).toBeGreaterThan(0);
   }, 600_000);
 }, { deferredRollups: mode === 'deferred' });
 }

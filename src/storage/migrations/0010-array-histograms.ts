@@ -32,10 +32,15 @@
 // one fixed order (rollups wide, project, status, model, user, user_model; histograms
 // in the same family order; errors; trace costs), as 0008 did.
 //
-// Self-contained on purpose: a shipped migration never changes.
+// Self-contained on purpose: a shipped migration never changes. Its SQL
+// generator is exported for 0015, which generates the same functions with
+// one more pair of columns in the user family: keep this file's output as
+// it is (a family without `extremes` generates exactly what 0010 ran).
 
-interface Family {
+export interface Family {
   readonly dims: readonly (readonly [string, string])[];
+  /** Span columns kept as <column>_min and <column>_max only (no sum): 0015's first and last span of a user's day. */
+  readonly extremes?: readonly string[];
   readonly grains: readonly (readonly [string, string])[];
   readonly histGrains: readonly (readonly [string, string])[];
   readonly infix: string;
@@ -43,20 +48,20 @@ interface Family {
 
 const MINUTE = ['1m', 'minute'] as const;
 const HOUR = ['1h', 'hour'] as const;
-const DAY = ['1d', 'day'] as const;
+export const DAY = ['1d', 'day'] as const;
 const PROVIDER = ['provider', 'text'] as const;
 const MODEL = ['model', 'text'] as const;
 const ENVIRONMENT = ['environment', 'text'] as const;
 const STATUS = ['status_code', 'text NOT NULL'] as const;
 const USER = ['user_id', 'text'] as const;
 
-const WIDE: Family = { infix: '', dims: [PROVIDER, MODEL, ENVIRONMENT, STATUS, ['span_name', 'text NOT NULL']], grains: [MINUTE, HOUR, DAY], histGrains: [HOUR, DAY] };
-const PROJECT: Family = { infix: 'project_', dims: [], grains: [MINUTE, HOUR, DAY], histGrains: [HOUR, DAY] };
-const STATUS_F: Family = { infix: 'status_', dims: [ENVIRONMENT, STATUS], grains: [MINUTE, HOUR, DAY], histGrains: [HOUR, DAY] };
-const MODEL_F: Family = { infix: 'model_', dims: [PROVIDER, MODEL], grains: [HOUR, DAY], histGrains: [HOUR, DAY] };
-const USER_F: Family = { infix: 'user_', dims: [USER], grains: [DAY], histGrains: [] };
-const USER_MODEL_F: Family = { infix: 'user_model_', dims: [USER, PROVIDER, MODEL], grains: [DAY], histGrains: [] };
-const FAMILIES: readonly Family[] = [WIDE, PROJECT, STATUS_F, MODEL_F, USER_F, USER_MODEL_F];
+export const WIDE: Family = { infix: '', dims: [PROVIDER, MODEL, ENVIRONMENT, STATUS, ['span_name', 'text NOT NULL']], grains: [MINUTE, HOUR, DAY], histGrains: [HOUR, DAY] };
+export const PROJECT: Family = { infix: 'project_', dims: [], grains: [MINUTE, HOUR, DAY], histGrains: [HOUR, DAY] };
+export const STATUS_F: Family = { infix: 'status_', dims: [ENVIRONMENT, STATUS], grains: [MINUTE, HOUR, DAY], histGrains: [HOUR, DAY] };
+export const MODEL_F: Family = { infix: 'model_', dims: [PROVIDER, MODEL], grains: [HOUR, DAY], histGrains: [HOUR, DAY] };
+export const USER_F: Family = { infix: 'user_', dims: [USER], grains: [DAY], histGrains: [] };
+export const USER_MODEL_F: Family = { infix: 'user_model_', dims: [USER, PROVIDER, MODEL], grains: [DAY], histGrains: [] };
+export const FAMILIES: readonly Family[] = [WIDE, PROJECT, STATUS_F, MODEL_F, USER_F, USER_MODEL_F];
 
 const MEASURES: readonly [string, string, string, string][] = [
   ['prompt_tokens', 'prompt_tokens', 'bigint', 'integer'],
@@ -134,7 +139,7 @@ CREATE INDEX ${t}_bucket_idx ON ${t} (metric, bucket);
 COMMENT ON TABLE ${t} IS 'Log-bucket histograms (ratio 1.02) of duration (metric 1) and ttft (metric 2) per ${unit} (UTC), project${f.dims.length ? ` and ${dimNames(f).join(', ')}` : ''}: bins ascending, counts of each';`;
 }
 
-function rollupUpsert(f: Family, g: string, unit: string, src: string, sign: 1 | -1): string {
+export function rollupUpsert(f: Family, g: string, unit: string, src: string, sign: 1 | -1): string {
   const s = sign === 1 ? '' : '-';
   const t = rollupName(f, g);
   const sel = [
@@ -147,10 +152,15 @@ function rollupUpsert(f: Family, g: string, unit: string, src: string, sign: 1 |
     ...MEASURES.flatMap(([, c]) => [`${s}coalesce(sum(${c}), 0)`, `${s}count(${c})`, `min(${c})`, `max(${c})`]),
     `${s}coalesce(sum(duration_ms::numeric * duration_ms), 0)`,
   ];
-  const cols = [...keyOf(f), ...COUNTS, ...MEASURES.flatMap(([m]) => [`${m}_sum`, `${m}_n`, `${m}_min`, `${m}_max`]), 'duration_sumsq'];
+  const extremes = f.extremes ?? [];
+  sel.push(...extremes.flatMap((c) => [`min(${c})`, `max(${c})`]));
+  const extremeCols = extremes.flatMap((c) => [`${c}_min`, `${c}_max`]);
+  const cols = [...keyOf(f), ...COUNTS, ...MEASURES.flatMap(([m]) => [`${m}_sum`, `${m}_n`, `${m}_min`, `${m}_max`]), 'duration_sumsq', ...extremeCols];
   const additive = [...COUNTS, ...MEASURES.flatMap(([m]) => [`${m}_sum`, `${m}_n`]), 'duration_sumsq'];
   const set = additive.map((c) => `${c} = r.${c} + EXCLUDED.${c}`);
-  if (sign === 1) set.push(...MEASURES.flatMap(([m]) => [`${m}_min = LEAST(r.${m}_min, EXCLUDED.${m}_min)`, `${m}_max = GREATEST(r.${m}_max, EXCLUDED.${m}_max)`]));
+  if (sign === 1) {
+    set.push(...[...MEASURES.map(([m]) => m), ...extremes].flatMap((m) => [`${m}_min = LEAST(r.${m}_min, EXCLUDED.${m}_min)`, `${m}_max = GREATEST(r.${m}_max, EXCLUDED.${m}_max)`]));
+  }
   const ord = ordinals(keyOf(f).length);
   return `INSERT INTO ${t} AS r (${cols.join(', ')})
     SELECT ${sel.join(', ')} FROM ${src} GROUP BY ${ord} ORDER BY ${ord}
@@ -184,8 +194,9 @@ function touched(f: Family, unit: string, src: string): string {
 function rollupCleanup(f: Family, g: string, unit: string, src: string): string {
   const t = rollupName(f, g);
   const rawMatch = dimNames(f).map((d) => ` AND t.${d} IS NOT DISTINCT FROM r.${d}`).join('');
-  const minmax = MEASURES.flatMap(([m]) => [`${m}_min`, `${m}_max`]).join(', ');
-  const recomputed = MEASURES.flatMap(([, c]) => [`min(t.${c})`, `max(t.${c})`]).join(', ');
+  const extremes = f.extremes ?? [];
+  const minmax = [...MEASURES.map(([m]) => m), ...extremes].flatMap((m) => [`${m}_min`, `${m}_max`]).join(', ');
+  const recomputed = [...MEASURES.map(([, c]) => c), ...extremes].flatMap((c) => [`min(t.${c})`, `max(t.${c})`]).join(', ');
   return `DELETE FROM ${t} r WHERE r.request_count = 0 AND ${touched(f, unit, src)};
     UPDATE ${t} r SET (${minmax}) = (
       SELECT ${recomputed} FROM llm_traces t
@@ -249,20 +260,20 @@ function traceCleanup(src: string): string {
     WHERE ${touchedTrace};`;
 }
 
-function applyRows(src: string, sign: 1 | -1): string {
+export function applyRows(src: string, sign: 1 | -1, families: readonly Family[] = FAMILIES): string {
   const steps: string[] = [];
-  for (const f of FAMILIES) for (const [g, unit] of f.grains) steps.push(rollupUpsert(f, g, unit, src, sign));
-  for (const f of FAMILIES) for (const [g, unit] of f.histGrains) steps.push(histUpsert(f, g, unit, src, sign));
+  for (const f of families) for (const [g, unit] of f.grains) steps.push(rollupUpsert(f, g, unit, src, sign));
+  for (const f of families) for (const [g, unit] of f.histGrains) steps.push(histUpsert(f, g, unit, src, sign));
   steps.push(errorUpsert(src, sign), traceUpsert(src, sign));
   if (sign === -1) {
-    for (const f of FAMILIES) for (const [g, unit] of f.grains) steps.push(rollupCleanup(f, g, unit, src));
-    for (const f of FAMILIES) for (const [g, unit] of f.histGrains) steps.push(histCleanup(f, g, unit, src));
+    for (const f of families) for (const [g, unit] of f.grains) steps.push(rollupCleanup(f, g, unit, src));
+    for (const f of families) for (const [g, unit] of f.histGrains) steps.push(histCleanup(f, g, unit, src));
     steps.push(errorCleanup(src), traceCleanup(src));
   }
   return steps.join('\n    ');
 }
 
-function triggerFunction(name: string, body: string): string {
+export function triggerFunction(name: string, body: string): string {
   return `
 CREATE OR REPLACE FUNCTION ${name}() RETURNS trigger LANGUAGE plpgsql AS $fn$
 BEGIN
@@ -272,7 +283,7 @@ END
 $fn$;`;
 }
 
-const ALL_TABLES = [
+export const ALL_TABLES = [
   ...FAMILIES.flatMap((f) => f.grains.map(([g]) => rollupName(f, g))),
   ...FAMILIES.flatMap((f) => f.histGrains.map(([g]) => histName(f, g))),
   'llm_rollup_error_1d',

@@ -12,6 +12,7 @@ import m0011 from './0011-week-partitions.js';
 import m0012 from './0012-id-and-attribute-match-indexes.js';
 import m0013, { prepare as p0013 } from './0013-user-rollup-covering-index.js';
 import m0014 from './0014-deferred-rollups.js';
+import m0015 from './0015-user-day-first-last-span.js';
 
 export interface Migration {
   readonly id: string;
@@ -39,4 +40,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { id: '0012-id-and-attribute-match-indexes', sql: m0012 },
   { id: '0013-user-rollup-covering-index', sql: m0013, prepare: p0013 },
   { id: '0014-deferred-rollups', sql: m0014 },
+  { id: '0015-user-day-first-last-span', sql: m0015 },
 ];
