@@ -26,6 +26,8 @@ const { values: f } = parseArgs({
     rounds: { type: 'string', default: '2' },
     // DB_POOL_MAX of the API(s): by default four connections per client, room for a report's statements.
     pool: { type: 'string' },
+    // Settings of the --against API only (KEY=VALUE, repeatable): one build under two configurations, interleaved.
+    'against-env': { type: 'string', multiple: true },
   },
 });
 const dbUrl = benchDatabaseUrl(ANALYTICS_BENCH_DATABASE_URL);
@@ -85,7 +87,8 @@ async function main() {
   const jwt = await benchAdminToken();
   const apiEnv = { DATABASE_URL: dbUrl, JWT_SECRET: BENCH_JWT_SECRET, CACHE_ENABLED: 'false', DB_POOL_MAX: f.pool ?? String(Math.max(8, connections * 4)), DB_POOL_MIN: '1' };
   const api = await startApi(apiEnv, [], f.bin);
-  const other = f.against === undefined ? null : await startApi(apiEnv, [], f.against);
+  const againstEnv = Object.fromEntries((f['against-env'] ?? []).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+  const other = f.against === undefined ? null : await startApi({ ...apiEnv, ...againstEnv }, [], f.against);
   const rounds = other === null ? 1 : Number(f.rounds);
   const results: CaseResult[] = [];
   const only = f.only === undefined ? null : new RegExp(f.only, 'i');
@@ -129,7 +132,7 @@ async function main() {
     started: started.toISOString(),
     command: `npm run bench:reports -- ${process.argv.slice(2).join(' ')}`.trim(),
     machine: machineInfo(dbInfo),
-    settings: { durationS, connections, rounds, against: f.against ?? null },
+    settings: { durationS, connections, rounds, against: f.against ?? null, againstEnv },
     cases: results,
   };
   const vsHead = other === null ? '' : ' against p50 | against p95 |';
