@@ -12,9 +12,17 @@
 // "Analytics statements at once"). p-limit is the queue: small, well kept,
 // exactly these semantics.
 import pLimit from 'p-limit';
+import { appError } from '../errors.js';
 import type { Queryable } from './driver.js';
 
 export function limitStatements(db: Queryable, concurrency: number): Queryable {
   const limit = pLimit(concurrency);
-  return { query: (sql, params, opts) => limit(() => db.query(sql, params, opts)) };
+  return {
+    query: (sql, params, opts) =>
+      limit(() => {
+        // The request went away while its statement waited: it is not run at all.
+        if (opts?.signal?.aborted) throw appError.CLIENT_CLOSED_REQUEST();
+        return db.query(sql, params, opts);
+      }),
+  };
 }

@@ -57,4 +57,21 @@ describe('limitStatements', () => {
     expect(a.status).toBe('rejected');
     expect(b.status === 'fulfilled' && b.value.rows[0]!.sql).toBe('after');
   });
+
+  it('never runs a waiting statement whose request went away, and runs the next one', async () => {
+    const { db, seen, releaseAll } = recordingReader();
+    const limited = limitStatements(db, 1);
+    const gone = new AbortController();
+    const first = limited.query('first');
+    const abandoned = limited.query('abandoned', [], { kind: 'metrics', signal: gone.signal });
+    const next = limited.query<{ sql: string }>('next');
+    const outcome = Promise.allSettled([first, abandoned, next]);
+    await new Promise((r) => setImmediate(r));
+    gone.abort();
+    await releaseAll();
+    const [, b, c] = await outcome;
+    expect(b.status === 'rejected' && (b.reason as { code?: string }).code).toBe('CLIENT_CLOSED_REQUEST');
+    expect(c.status === 'fulfilled' && c.value.rows[0]!.sql).toBe('next');
+    expect(seen.started).toEqual(['first', 'next']);
+  });
 });

@@ -10,6 +10,7 @@ import type { ErrorCode } from '../../errors.js';
 import { meta } from '../envelope.js';
 import { errorResponses, METRICS_ENGINE_ERRORS, PROTECTED_ROUTE_ERRORS } from '../error-responses.js';
 import { reportEnvelope } from '../report-schemas.js';
+import { abortOnDisconnect } from '../abort-on-disconnect.js';
 
 /** What every report can answer: its parameters (reportQuery) and whatever the metrics engine it runs on can. */
 const REPORT_ERRORS: readonly ErrorCode[] = [...PROTECTED_ROUTE_ERRORS, ...METRICS_ENGINE_ERRORS, 'INVALID_PARAMETER'];
@@ -28,12 +29,14 @@ export interface ReportRoute {
   run(principal: Principal, raw: RawParams, env: ReportEnv): Promise<{ result: ReportResult<unknown>; cached: boolean }>;
 }
 
-function envOf(app: FastifyInstance, request: FastifyRequest): ReportEnv {
-  return { db: app.analyticsReader, cache: app.config.cache.enabled ? app.cache : null, requestId: String(request.id) };
+function envOf(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply): ReportEnv {
+  const cached = app.config.cache.enabled;
+  // Without the cache no other request shares this one's statements: they stop when its client goes away.
+  return { db: app.analyticsReader, cache: cached ? app.cache : null, requestId: String(request.id), ...(cached ? {} : { signal: abortOnDisconnect(reply) }) };
 }
 
 async function send(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply, route: ReportRoute, raw: RawParams, conditional: boolean) {
-  const { result, cached } = await route.run(request.principal!, raw, envOf(app, request));
+  const { result, cached } = await route.run(request.principal!, raw, envOf(app, request, reply));
   const content = { data: result.data, ...(result.pagination ? { pagination: result.pagination } : {}) };
   if (conditional) {
     const etag = strongEtag(JSON.stringify(content));

@@ -8,6 +8,7 @@ import { searchPage } from '../../traces/search-service.js';
 import { pageBodyText, sendPage } from '../page-serializer.js';
 import { envelopeSchema, PAGINATION_REF } from '../envelope.js';
 import { errorResponses, PROTECTED_ROUTE_ERRORS, SEARCH_REQUEST_ERRORS } from '../error-responses.js';
+import { abortOnDisconnect } from '../abort-on-disconnect.js';
 
 export interface SearchRoutesOptions {
   cursorKey: Uint8Array;
@@ -37,15 +38,6 @@ export async function respondWithPage(
     },
   );
   return sendPage(request, reply, body, cached);
-}
-
-/** Aborts when the client goes away before the response is written, cancelling its query. */
-function abortOnDisconnect(reply: FastifyReply): AbortSignal {
-  const controller = new AbortController();
-  reply.raw.once('close', () => {
-    if (!reply.raw.writableFinished) controller.abort();
-  });
-  return controller.signal;
 }
 
 const nullableString = (maxLength: number) => ({ type: ['string', 'null'], maxLength });
