@@ -20,6 +20,7 @@ import { TABLE, type Column } from '../query/fields.js';
 import { scopeSql } from '../traces/page-sql.js';
 import {
   BUCKET_COLUMN,
+  GRAIN_MS,
   USER_COLUMN,
   countColumn,
   measureColumn,
@@ -203,7 +204,7 @@ function sqlEnv(input: MetricsQueryInput, params: SqlParams): SqlEnv {
   };
 }
 
-const DAY_MS = 86_400_000;
+const DAY_MS = GRAIN_MS['1d'];
 
 /**
  * A raw segment that is one ragged end of a day (UTC): from the day's start to `to`, or from

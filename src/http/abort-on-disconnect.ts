@@ -12,3 +12,11 @@ export function abortOnDisconnect(reply: FastifyReply): AbortSignal {
   });
   return controller.signal;
 }
+
+/**
+ * The signal for an analytics request: only with the result cache off. With it on, the statements
+ * may answer other requests waiting on the same key (single flight), so no one client stops them.
+ */
+export function unsharedSignal(cacheEnabled: boolean, reply: FastifyReply): { signal?: AbortSignal } {
+  return cacheEnabled ? {} : { signal: abortOnDisconnect(reply) };
+}

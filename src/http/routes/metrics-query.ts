@@ -17,7 +17,7 @@ import {
 import { runMetricsQuery } from '../../analytics/metrics-service.js';
 import { meta } from '../envelope.js';
 import { errorResponses, METRICS_ENGINE_ERRORS, PROTECTED_ROUTE_ERRORS } from '../error-responses.js';
-import { abortOnDisconnect } from '../abort-on-disconnect.js';
+import { unsharedSignal } from '../abort-on-disconnect.js';
 
 const ERROR_CODES = errorResponses([...PROTECTED_ROUTE_ERRORS, ...METRICS_ENGINE_ERRORS]);
 
@@ -77,8 +77,7 @@ async function respond(app: FastifyInstance, request: FastifyRequest, reply: Fas
     db: app.analyticsReader,
     cache: app.config.cache.enabled ? app.cache : null,
     requestId: String(request.id),
-    // Without the cache no other request shares this one's statements: they stop when its client goes away.
-    ...(app.config.cache.enabled ? {} : { signal: abortOnDisconnect(reply) }),
+    ...unsharedSignal(app.config.cache.enabled, reply),
   });
   return reply.send({
     status: 'success',

@@ -10,7 +10,7 @@ import type { ErrorCode } from '../../errors.js';
 import { meta } from '../envelope.js';
 import { errorResponses, METRICS_ENGINE_ERRORS, PROTECTED_ROUTE_ERRORS } from '../error-responses.js';
 import { reportEnvelope } from '../report-schemas.js';
-import { abortOnDisconnect } from '../abort-on-disconnect.js';
+import { unsharedSignal } from '../abort-on-disconnect.js';
 
 /** What every report can answer: its parameters (reportQuery) and whatever the metrics engine it runs on can. */
 const REPORT_ERRORS: readonly ErrorCode[] = [...PROTECTED_ROUTE_ERRORS, ...METRICS_ENGINE_ERRORS, 'INVALID_PARAMETER'];
@@ -31,8 +31,7 @@ export interface ReportRoute {
 
 function envOf(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply): ReportEnv {
   const cached = app.config.cache.enabled;
-  // Without the cache no other request shares this one's statements: they stop when its client goes away.
-  return { db: app.analyticsReader, cache: cached ? app.cache : null, requestId: String(request.id), ...(cached ? {} : { signal: abortOnDisconnect(reply) }) };
+  return { db: app.analyticsReader, cache: cached ? app.cache : null, requestId: String(request.id), ...unsharedSignal(cached, reply) };
 }
 
 async function send(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply, route: ReportRoute, raw: RawParams, conditional: boolean) {
