@@ -36,14 +36,14 @@ describe('client disconnect cancels its query [postgres]', () => {
   }
 
   /** Sends a request over a real socket; returns a function that drops the connection. */
-  function send(method: 'GET' | 'POST', path: string, body?: unknown): { drop(): void; outcome: Promise<string> } {
+  function send(method: 'GET' | 'POST', path: string, body?: unknown, as: Record<string, string> = headers): { drop(): void; outcome: Promise<string> } {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const req = http.request({
       host: '127.0.0.1',
       port,
       method,
       path,
-      headers: { ...headers, ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}) },
+      headers: { ...as, ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}) },
     });
     const outcome = new Promise<string>((resolve) => {
       req.on('response', (res) => resolve(`answered ${res.statusCode}`));
@@ -111,6 +111,37 @@ describe('client disconnect cancels its query [postgres]', () => {
       }
       // The connection that ran it is healthy again and the service answers.
       const res = await app.inject({ method: c.method, url: c.path, headers, ...(c.body ? { payload: c.body } : {}) });
+      expect(res.statusCode).toBe(200);
+      expect(driver.poolStats().waiting).toBe(0);
+    });
+  }
+
+  // Reports run several statements at once (the cost summary twelve, at most DB_ANALYTICS_PARALLELISM
+  // at a time). When their client leaves, the running ones are cancelled and the queued ones never
+  // run: every one of those failures must be handled, or the process dies of an unhandled rejection.
+  const reports = ['/api/v1/costs/summary', '/api/v1/metrics/summary?from=now-30d', '/api/v1/analytics/optimization', '/api/v1/costs/attribution?dimension=user', '/api/v1/analytics/quality'];
+  for (const path of reports) {
+    it(`leaves nothing unhandled when the client of ${path} closes the socket`, { timeout: 20_000 }, async () => {
+      const unhandled: unknown[] = [];
+      const onUnhandled = (reason: unknown) => unhandled.push(reason);
+      process.on('unhandledRejection', onUnhandled);
+      const admin = await bearer({ role: 'admin' });
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE llm_traces IN ACCESS EXCLUSIVE MODE');
+      try {
+        const request = send('GET', path, undefined, admin);
+        await eventually(async () => (await blockedStatements()) >= 1, 5000, 50);
+        request.drop();
+        expect(await request.outcome).toMatch(/^dropped/);
+        await eventually(async () => (await blockedStatements()) === 0, 3000, 50);
+      } finally {
+        await locker.query('ROLLBACK');
+      }
+      // Rejections are reported after the microtask queue drains: give them a moment.
+      await new Promise((r) => setTimeout(r, 200));
+      process.off('unhandledRejection', onUnhandled);
+      expect(unhandled).toEqual([]);
+      const res = await app.inject({ method: 'GET', url: path, headers: admin });
       expect(res.statusCode).toBe(200);
       expect(driver.poolStats().waiting).toBe(0);
     });

@@ -97,20 +97,19 @@ function trend(rows: MetricsRow[]): Trend {
 }
 
 /** Cost figures per value of a dimension, most expensive first; `share` of `total` (the range's total cost). */
-async function breakdown(ctx: ReportContext, dimension: string, total: Promise<number>): Promise<Breakdown> {
-  const rows = await engineRows(ctx, { metrics: COST_METRICS, group_by: [dimension], sort_by: 'total_cost' });
-  const all = await total;
-  return rows.map((r) => ({ value: r[dimension] === null ? null : String(r[dimension]), ...costFigures(r), share: ratio(num0(r, 'total_cost'), all) }));
+function breakdown(rows: MetricsRow[], dimension: string, total: number): Breakdown {
+  return rows.map((r) => ({ value: r[dimension] === null ? null : String(r[dimension]), ...costFigures(r), share: ratio(num0(r, 'total_cost'), total) }));
 }
 
 export async function costSummaryReport(ctx: ReportContext, req: CostSummaryRequest): Promise<ReportOutput<CostSummary>> {
   const windowCost = (fromMs: number, toMs: number) =>
     engineRows(ctx, { metrics: [{ metric: 'total_cost', aggregation: 'sum', alias: 'total_cost' }], fromMs, toMs }).then((r) => num0(r[0], 'total_cost'));
   const end = ctx.toMs;
-  const totalsQuery = engineRows(ctx, { metrics: COST_METRICS });
-  const total = totalsQuery.then((t) => num0(t[0], 'total_cost'));
+  const byDimension = (dimension: string) => engineRows(ctx, { metrics: COST_METRICS, group_by: [dimension], sort_by: 'total_cost' });
+  // Every statement is awaited here and only here: a promise derived from one of them and awaited
+  // later would be an unhandled rejection when a sibling fails first (a client that goes away).
   const [totals, day, prevDay, week, prevWeek, daily, weekly, top, byProvider, byModel, byEnvironment, byProject] = await Promise.all([
-    totalsQuery,
+    engineRows(ctx, { metrics: COST_METRICS }),
     windowCost(end - DAY, end),
     windowCost(end - 2 * DAY, end - DAY),
     windowCost(end - 7 * DAY, end),
@@ -118,18 +117,19 @@ export async function costSummaryReport(ctx: ReportContext, req: CostSummaryRequ
     engineRows(ctx, { metrics: COST_METRICS, interval: '1d', fill: 'zero' }),
     engineRows(ctx, { metrics: COST_METRICS, interval: '1w', fill: 'zero' }),
     topTraces(ctx, req.top),
-    breakdown(ctx, 'provider', total),
-    breakdown(ctx, 'model', total),
-    breakdown(ctx, 'environment', total),
-    breakdown(ctx, 'project_id', total),
+    byDimension('provider'),
+    byDimension('model'),
+    byDimension('environment'),
+    byDimension('project_id'),
   ]);
+  const total = num0(totals[0], 'total_cost');
   return {
     data: {
       overview: { ...costFigures(totals[0]), day_over_day_change: change(day, prevDay), week_over_week_change: change(week, prevWeek) },
-      by_provider: byProvider,
-      by_model: byModel,
-      by_environment: byEnvironment,
-      by_project: byProject,
+      by_provider: breakdown(byProvider, 'provider', total),
+      by_model: breakdown(byModel, 'model', total),
+      by_environment: breakdown(byEnvironment, 'environment', total),
+      by_project: breakdown(byProject, 'project_id', total),
       daily_trend: trend(daily),
       weekly_trend: trend(weekly),
       top_traces: top,
