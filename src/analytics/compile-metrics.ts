@@ -226,6 +226,7 @@ function dayEdge(s: Segment): { dayStart: number; end: 'to' | 'from' } | null {
  */
 function histogramSegmentSql(env: SqlEnv, s: Segment, idList: string, perBin: boolean): string {
   const { select, where, groupByClause, rawBucket, rollupBucket, rawGroups, rollupGroups, tagsJoin } = env;
+  if (s.clipped || s.subtract) throw new Error('percentiles are not planned by difference');
   const k = 1 + rawGroups.length;
   if (s.source === 'raw') {
     const binned =
@@ -313,9 +314,11 @@ export function compileMetricsQuery(input: MetricsQueryInput): CompiledMetricsQu
   const env = sqlEnv(input, params);
   const { select, where, groupByClause, rawBucket, rollupBucket, rawGroups, rollupGroups, tagsJoin, tz } = env;
 
+  // A subtracted segment (the spans of a clipped bucket outside the range) counts negatively.
+  const signed = (s: Segment, expr: string) => (s.subtract ? `-(${expr})` : expr);
   const segmentSql = (s: Segment) => {
     if (s.source === 'raw') {
-      return `SELECT ${select(rawBucket(), rawGroups, partList.map((p) => `${p.raw} AS ${p.name}`))} FROM ${TABLE}${tagsJoin} WHERE ${where(TS_COLUMN, s)} ${groupByClause(keys.length)}`;
+      return `SELECT ${select(rawBucket(), rawGroups, partList.map((p) => `${signed(s, p.raw)} AS ${p.name}`))} FROM ${TABLE}${tagsJoin} WHERE ${where(TS_COLUMN, s)} ${groupByClause(keys.length)}`;
     }
     return `SELECT ${select(rollupBucket(s), rollupGroups, partList.map((p) => `${p.rollup} AS ${p.name}`))} FROM ${segmentTable(s, 'tables')} WHERE ${where(BUCKET_COLUMN, s)} ${groupByClause(keys.length)}`;
   };
@@ -324,9 +327,10 @@ export function compileMetricsQuery(input: MetricsQueryInput): CompiledMetricsQu
   // (one per key already) need no merge with the others'. Only the ragged edges are merged, so
   // the middle of a long range is aggregated once, not twice.
   // A lone segment (every raw query) has nothing to merge with.
+  // A clipped bucket and its subtracted spans are always merged (they are one figure together).
   const ownBuckets = (s: Segment) =>
     plan.segments.length === 1 ||
-    (req.interval !== null && isBucketStart(req.interval, req.timeZone, s.fromMs) && isBucketStart(req.interval, req.timeZone, s.toMs));
+    (!s.clipped && !s.subtract && req.interval !== null && isBucketStart(req.interval, req.timeZone, s.fromMs) && isBucketStart(req.interval, req.timeZone, s.toMs));
   const whole = plan.segments.filter(ownBuckets);
   const edges = plan.segments.filter((s) => !ownBuckets(s));
   // The edges are merged from their rows, not from per-segment aggregates: one hash aggregate over
@@ -334,12 +338,15 @@ export function compileMetricsQuery(input: MetricsQueryInput): CompiledMetricsQu
   // interval, such as 30 days of users, would otherwise group its tens of thousands of keys twice).
   const rowsSql = (s: Segment) => {
     const cols = (row: (p: Part) => string | null) => partList.map((p) => `${row(p)!} AS ${p.name}`);
-    if (s.source === 'raw') return `SELECT ${select(rawBucket(), rawGroups, cols((p) => p.rawRow))} FROM ${TABLE}${tagsJoin} WHERE ${where(TS_COLUMN, s)}`;
+    if (s.source === 'raw') return `SELECT ${select(rawBucket(), rawGroups, cols((p) => signed(s, p.rawRow!)))} FROM ${TABLE}${tagsJoin} WHERE ${where(TS_COLUMN, s)}`;
     return `SELECT ${select(rollupBucket(s), rollupGroups, cols((p) => p.rollupRow))} FROM ${segmentTable(s, 'tables')} WHERE ${where(BUCKET_COLUMN, s)}`;
   };
   const flat = partList.every((p) => p.rawRow !== null && p.rollupRow !== null);
+  // A group whose spans of a clipped bucket all lie outside the range nets to zero requests: it has
+  // no span in the range and is not a row of the answer.
   const merge = (segments: readonly Segment[]) =>
-    `SELECT ${keyList}, ${partList.map((p) => `${p.merge}(${p.name}) AS ${p.name}`).join(', ')} FROM (${segments.map(flat ? rowsSql : segmentSql).join(' UNION ALL ')}) p GROUP BY ${keyList}`;
+    `SELECT ${keyList}, ${partList.map((p) => `${p.merge}(${p.name}) AS ${p.name}`).join(', ')} FROM (${segments.map(flat ? rowsSql : segmentSql).join(' UNION ALL ')}) p GROUP BY ${keyList}` +
+    (segments.some((s) => s.subtract) ? ' HAVING sum(request_count) > 0' : '');
   const ctes: string[] = [];
   // request_count is always a part (rates, throughput, fill and the series count read it); a query
   // that reads none of them and has no other part (unique users alone, as the summaries ask) needs
@@ -362,6 +369,7 @@ export function compileMetricsQuery(input: MetricsQueryInput): CompiledMetricsQu
     const dayRows = (s: Segment, extra?: string) =>
       `SELECT ${select(rollupBucket(s), rollupGroups, [`${USER_COLUMN} AS u`])} FROM ${userTable(s)} WHERE ${where(BUCKET_COLUMN, s)}${extra ?? ''}`;
     const userSegment = (s: Segment) => {
+      if (s.clipped || s.subtract) throw new Error('distinct users cannot be subtracted');
       if (s.source !== 'raw') return dayRows(s);
       // A ragged end of a rollup plan (the part of a day before `to`, or after `from`) from the day
       // rows of the user family: a user has a span in [day start, to) exactly when its first span

@@ -41,7 +41,17 @@ export interface MetricsResult {
    * spans of the guard's [from, to) are absent (empty: the open bucket at the end of the range) or
    * present (the finer stitching that replaces it).
    */
-  segments: { source: SourceName; table: string; from: string; to: string; guard?: { when: 'empty' | 'present'; from: string; to: string } }[];
+  segments: {
+    source: SourceName;
+    table: string;
+    from: string;
+    to: string;
+    guard?: { when: 'empty' | 'present'; from: string; to: string };
+    /** A bucket row reaching past the range, counted with the subtracted spans outside the range. */
+    clipped?: true;
+    /** Spans whose figures are subtracted (the part of a clipped bucket outside the range). */
+    subtract?: true;
+  }[];
   /** The resolved range. */
   from: string;
   to: string;
@@ -171,6 +181,8 @@ export async function executeMetricsQuery(
       from: iso(s.fromMs),
       to: iso(s.toMs),
       ...(s.guard === undefined ? {} : { guard: { when: s.guard.when, from: iso(s.guard.fromMs), to: iso(s.guard.toMs) } }),
+      ...(s.clipped ? { clipped: true as const } : {}),
+      ...(s.subtract ? { subtract: true as const } : {}),
     })),
     from: iso(range.fromMs),
     to: iso(range.toMs),

@@ -23,6 +23,13 @@ export interface Segment {
   readonly toMs: number;
   /** Counts only when spans of this range are absent ('empty') or present ('present'): see OpenBucketGuard. */
   readonly guard?: OpenBucketGuard;
+  /**
+   * A bucket row that reaches past the range's edge: it counts together with the `subtract` segment
+   * that removes the part outside the range (see the ragged ends in split()).
+   */
+  readonly clipped?: true;
+  /** Raw spans whose figures are subtracted: the part of a clipped bucket outside the range. */
+  readonly subtract?: true;
 }
 
 /**
@@ -115,6 +122,19 @@ function nonRollupPredicate(node: FilterNode): string | null {
   }
 }
 
+/**
+ * Whether every figure of the request is a sum of per-span terms (counts, sums, rates and averages
+ * of them): those can be read as a bucket row minus the spans outside the range. Minima, maxima,
+ * percentiles and distinct counts cannot be subtracted.
+ */
+export function subtractable(req: Pick<MetricsRequest, 'metrics'>): boolean {
+  return req.metrics.every((m) => {
+    if (m.metric.kind === 'distinct') return false;
+    if (m.metric.kind !== 'measure') return true;
+    return m.aggregation === 'sum' || m.aggregation === 'count' || m.aggregation === 'avg';
+  });
+}
+
 export function planMetricsQuery(req: MetricsRequest, fromMs: number, toMs: number): Plan {
   const reason = rawReason(req);
   const whole: Plan = { mode: 'raw', segments: [{ source: 'raw', fromMs, toMs }], source: 'raw', reason };
@@ -133,7 +153,8 @@ export function planMetricsQuery(req: MetricsRequest, fromMs: number, toMs: numb
   const grains = [...families.keys()];
   const withFamily = (s: Segment): Segment => (s.source === 'raw' ? s : { ...s, family: families.get(s.source)! });
   const open = openBucket(fromMs, toMs, grains, (g, a, b) => grainFits(g, req.interval, req.timeZone, a, b));
-  const segments = (open === null ? split(fromMs, toMs, grains) : splitWithOpenBucket(fromMs, toMs, grains, open)).map(withFamily);
+  const how: SplitOptions = { grains, byDifference: subtractable(req) };
+  const segments = (open === null ? split(fromMs, toMs, how) : splitWithOpenBucket(fromMs, toMs, how, open)).map(withFamily);
   const coarsest = GRAINS.find((g) => segments.some((s) => s.source === g));
   if (coarsest === undefined) return { ...whole, reason: 'range shorter than the finest rollup that fits' };
   return { mode: 'rollup', segments, source: `rollup_${coarsest}`, reason: null };
@@ -161,24 +182,56 @@ function openBucket(
 }
 
 /** [from, to) split up to the open bucket, then that bucket's row and, guarded the other way, the finer stitching of [bucket start, to). */
-function splitWithOpenBucket(fromMs: number, toMs: number, grains: readonly Grain[], open: { grain: Grain; fromMs: number; toMs: number }): Segment[] {
+function splitWithOpenBucket(fromMs: number, toMs: number, how: SplitOptions, open: { grain: Grain; fromMs: number; toMs: number }): Segment[] {
   const guards = openBucketGuards(toMs, open.toMs);
   return [
-    ...split(fromMs, open.fromMs, grains),
+    ...split(fromMs, open.fromMs, how),
     { source: open.grain, fromMs: open.fromMs, toMs: open.toMs, guard: guards.empty },
-    ...split(open.fromMs, toMs, grains).map((s): Segment => ({ ...s, guard: guards.present })),
+    ...split(open.fromMs, toMs, how).map((s): Segment => ({ ...s, guard: guards.present })),
   ];
 }
 
-/** [from, to) as grain-aligned middles of the coarsest grains, with finer edges. */
-function split(fromMs: number, toMs: number, grains: readonly Grain[]): Segment[] {
+interface SplitOptions {
+  /** Usable grains, coarsest first. */
+  readonly grains: readonly Grain[];
+  /** The figures can be subtracted (subtractable()). */
+  readonly byDifference: boolean;
+}
+
+/**
+ * [from, to) as grain-aligned middles of the coarsest grains, with finer edges.
+ *
+ * A ragged end below the finest grain is raw spans. When that grain is an hour or more (the per-user
+ * families keep days only: a "last 30 days" read up to a whole day of spans at its start) and the
+ * figures can be subtracted, the end is read from whichever side is shorter: the spans inside the
+ * range, or the whole bucket's row minus the spans of the bucket outside it. Either way at most half
+ * a bucket of spans. The row and the spans are read in one statement, so in one snapshot: the
+ * difference is exact.
+ */
+function split(fromMs: number, toMs: number, how: SplitOptions): Segment[] {
   if (fromMs >= toMs) return [];
-  const [g, ...finer] = grains;
+  const [g, ...finer] = how.grains;
   if (g === undefined) return [{ source: 'raw', fromMs, toMs }];
   const size = GRAIN_MS[g];
   // UTC minutes, hours and days all start at multiples of their length since the epoch.
   const a = Math.ceil(fromMs / size) * size;
   const b = Math.floor(toMs / size) * size;
-  if (a >= b) return split(fromMs, toMs, finer);
-  return [...split(fromMs, a, finer), { source: g, fromMs: a, toMs: b }, ...split(b, toMs, finer)];
+  const rest: SplitOptions = { ...how, grains: finer };
+  if (!(how.byDifference && finer.length === 0 && size >= GRAIN_MS['1h'])) {
+    if (a >= b) return split(fromMs, toMs, rest);
+    return [...split(fromMs, a, rest), { source: g, fromMs: a, toMs: b }, ...split(b, toMs, rest)];
+  }
+  // The part of [from, to) inside the bucket [start, end): its spans, or the bucket's row minus the
+  // spans of the bucket outside the range, whichever reads fewer (the shorter time).
+  const piece = (start: number, end: number): Segment[] => {
+    const lo = Math.max(fromMs, start);
+    const hi = Math.min(toMs, end);
+    if (hi - lo <= end - start - (hi - lo)) return split(lo, hi, rest);
+    const outside: Segment[] = [];
+    if (start < lo) outside.push({ source: 'raw', fromMs: start, toMs: lo, subtract: true });
+    if (hi < end) outside.push({ source: 'raw', fromMs: hi, toMs: end, subtract: true });
+    return [{ source: g, fromMs: start, toMs: end, clipped: true }, ...outside];
+  };
+  if (a > b) return piece(b, a);
+  return [...(fromMs < a ? piece(a - size, a) : []), ...(a < b ? [{ source: g, fromMs: a, toMs: b }] : []), ...(b < toMs ? piece(b, b + size) : [])];
 }

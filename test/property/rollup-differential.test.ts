@@ -213,15 +213,27 @@ const USERS: MetricsBody['metrics'] = [
   { metric: 'request_count', alias: 'n' },
   { metric: 'total_cost', aggregation: 'sum', alias: 'cost' },
 ];
+/** Figures that are sums of per-span terms: a ragged end of a day-only family may be read as the day minus the spans outside the range. */
+const SUMS: MetricsBody['metrics'] = [
+  { metric: 'request_count', alias: 'n' },
+  { metric: 'error_rate', alias: 'err' },
+  { metric: 'total_cost', aggregation: 'sum', alias: 'cost' },
+  { metric: 'total_tokens', aggregation: 'avg', alias: 'tok_avg' },
+  { metric: 'ttft', aggregation: 'count', alias: 'ttft_n' },
+];
 /** Percentiles with a having on one: computed in SQL from the unnested arrays (a 0 ms percentile is 0 either way). */
 const PCT_HAVING = [{ alias: 'd50', operator: 'gt', value: 0 }];
-const QUERY_SETS: { metrics: MetricsBody['metrics']; having?: MetricsBody['having']; approx: boolean; wholeDays?: boolean; spanEnds?: boolean }[] = [
+const QUERY_SETS: { metrics: MetricsBody['metrics']; having?: MetricsBody['having']; approx: boolean; wholeDays?: boolean; spanEnds?: boolean; byUser?: boolean }[] = [
   { metrics: METRICS, approx: false },
   { metrics: PCT, approx: true },
   { metrics: PCT, having: PCT_HAVING, approx: true },
   { metrics: USERS, approx: false },
   // Whole days with ragged ends, so the user family's day rows answer the middle.
   { metrics: USERS, approx: false, wholeDays: true },
+  { metrics: SUMS, approx: false },
+  // Per user (a family with days only), from early in a day: its first day is read as the day
+  // minus the spans before the range.
+  { metrics: SUMS, approx: false, byUser: true },
   // From the earliest stored span to the latest, no groups: both ends inside a day, each exactly at a
   // span (the first counts, the last does not), answered from the user family's first and last span
   // of each day (migration 0015) and not from raw spans.
@@ -230,7 +242,7 @@ const QUERY_SETS: { metrics: MetricsBody['metrics']; having?: MetricsBody['havin
 
 for (const mode of ['inline', 'deferred'] as const) {
 describeEachBackend(`differential: rollups vs raw rows (${mode})`, (backend) => {
-  const stats = { scenarios: 0, spans: 0, rollupRows: 0, errorRows: 0, traceRows: 0, reports: 0, queries: 0, viaRollup: 0, percentiles: 0, tables: {} as Record<string, number>, openBucket: { empty: 0, present: 0 }, userDayEdges: 0 };
+  const stats = { scenarios: 0, spans: 0, rollupRows: 0, errorRows: 0, traceRows: 0, reports: 0, queries: 0, viaRollup: 0, percentiles: 0, tables: {} as Record<string, number>, openBucket: { empty: 0, present: 0 }, userDayEdges: 0, byDifference: 0 };
   afterAll(() => {
     console.info(`[rollup differential ${backend().name} ${mode}] ${JSON.stringify(stats)}`);
   });
@@ -329,13 +341,17 @@ describeEachBackend(`differential: rollups vs raw rows (${mode})`, (backend) => 
               ? [BASE + Math.min(...offsets), BASE + Math.max(...offsets)]
               : set.wholeDays
                 ? [BASE - 600_000, BASE + SPAN_MS - 60_000]
-                : [BASE + mq.from, BASE + mq.from + mq.length];
+                : set.byUser
+                  ? // From 02:00-10:00 of the day after BASE (14-22 h of it inside the range, spans before it
+                    // too) to a random point after the next midnight.
+                    [BASE + 4 * 3_600_000 + (Math.abs(mq.from) % (8 * 3_600_000)), BASE + 26 * 3_600_000 + (mq.length % (SPAN_MS - 26 * 3_600_000))]
+                  : [BASE + mq.from, BASE + mq.from + mq.length];
             if (fromMs >= toMs) continue;
             const req = metricsRequestFromBody({
               metrics,
               ...(set.having === undefined ? {} : { having: set.having }),
-              group_by: set.spanEnds ? [] : mq.group_by,
-              filter: set.spanEnds ? null : mq.filter,
+              group_by: set.spanEnds ? [] : set.byUser ? ['user_id', ...mq.group_by.filter((g) => g === 'provider' || g === 'model')] : mq.group_by,
+              filter: set.spanEnds || set.byUser ? null : mq.filter,
               interval: set.spanEnds ? null : mq.interval,
               time_zone: mq.time_zone,
               from: new Date(fromMs).toISOString(),
@@ -356,6 +372,7 @@ describeEachBackend(`differential: rollups vs raw rows (${mode})`, (backend) => 
             const raw = await db.query<Record<string, unknown>>(c.sql, c.params);
             stats.queries++;
             if (planned.source !== 'raw') stats.viaRollup++;
+            if (planned.segments.some((seg) => seg.subtract)) stats.byDifference++;
             for (const seg of planned.segments) {
               stats.tables[seg.table] = (stats.tables[seg.table] ?? 0) + 1;
               // The open bucket at the end of the range: which way its guard went (both must be seen).
@@ -389,6 +406,8 @@ describeEachBackend(`differential: rollups vs raw rows (${mode})`, (backend) => 
     expect(stats.openBucket.empty).toBeGreaterThan(0);
     expect(stats.openBucket.present).toBeGreaterThan(0);
     expect(stats.userDayEdges).toBeGreaterThan(0);
+    // Ragged ends read as a day row minus the spans outside the range.
+    expect(stats.byDifference).toBeGreaterThan(0);
   }, 600_000);
 }, { deferredRollups: mode === 'deferred' });
 }
