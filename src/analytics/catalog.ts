@@ -93,10 +93,15 @@ export const BUCKET_COLUMN = col('bucket');
 export const USER_DAY_FIRST_TS = col('ts_min');
 export const USER_DAY_LAST_TS = col('ts_max');
 
-export type Grain = '1m' | '1h' | '1d';
+export type Grain = '1m' | '1h' | '1d' | '1w';
 /** Coarsest first: the planner tries them in this order. */
-export const GRAINS: readonly Grain[] = ['1d', '1h', '1m'];
-export const GRAIN_MS: Readonly<Record<Grain, number>> = { '1m': 60_000, '1h': 3_600_000, '1d': 86_400_000 };
+export const GRAINS: readonly Grain[] = ['1w', '1d', '1h', '1m'];
+export const GRAIN_MS: Readonly<Record<Grain, number>> = { '1m': 60_000, '1h': 3_600_000, '1d': 86_400_000, '1w': 7 * 86_400_000 };
+/**
+ * Where buckets of a grain start, in ms after a multiple of its length since the epoch: UTC
+ * minutes, hours and days at 0; weeks on Mondays (date_trunc('week'), 1970-01-05 was a Monday).
+ */
+export const GRAIN_ORIGIN_MS: Readonly<Record<Grain, number>> = { '1m': 0, '1h': 0, '1d': 0, '1w': 4 * 86_400_000 };
 
 export type FamilyName = 'project' | 'status' | 'model' | 'user' | 'user_model' | 'wide';
 
@@ -132,10 +137,11 @@ export const ROLLUP_FAMILIES: readonly RollupFamily[] = Object.freeze([
   family('project', [], ['1m', '1h', '1d'], ['1h', '1d']),
   family('status', ['environment', 'status_code'], ['1m', '1h', '1d'], ['1h', '1d']),
   family('model', ['provider', 'model'], ['1h', '1d'], ['1h', '1d']),
-  // Per user only per day: tens of thousands of users make finer grains as large as the spans.
-  family('user', ['user_id'], ['1d'], []),
+  // Per user only per day and week (migration 0016): tens of thousands of users make finer grains
+  // as large as the spans; a week holds an active user's days in one row.
+  family('user', ['user_id'], ['1w', '1d'], []),
   // A user's spending split by provider and model (cost attribution per user).
-  family('user_model', ['user_id', 'provider', 'model'], ['1d'], []),
+  family('user_model', ['user_id', 'provider', 'model'], ['1w', '1d'], []),
   family('wide', ['provider', 'model', 'environment', 'status_code', 'span_name'], ['1m', '1h', '1d'], ['1h', '1d']),
 ]);
 const FAMILY_BY_NAME: ReadonlyMap<FamilyName, RollupFamily> = new Map(ROLLUP_FAMILIES.map((f) => [f.name, f]));

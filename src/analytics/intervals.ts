@@ -138,6 +138,8 @@ export function isBucketStart(interval: IntervalDef, timeZone: string, ms: numbe
  */
 export function grainFits(grain: Grain, interval: IntervalDef | null, timeZone: string, fromMs: number, toMs: number): boolean {
   if (interval === null || grain === '1m') return true;
+  // A week row is one output bucket only in a weekly series of UTC (Monday) weeks.
+  if (grain === '1w') return interval.name === '1w' && UTC_NAMES.has(timeZone);
   const name = interval.name;
   if (name === '1m' || name === '5m' || name === '15m') return false;
   if (name === '1h' || name === '6h') return grain === '1h';

@@ -9,11 +9,11 @@
 // I/O, no clock.
 import type { FilterNode } from '../query/ast.js';
 import type { Column } from '../query/fields.js';
-import { GRAIN_MS, GRAINS, PERCENTILES, ROLLUP_DIMENSIONS, ROLLUP_FAMILIES, USER_COLUMN, type FamilyName, type Grain, type RollupFamily } from './catalog.js';
+import { GRAIN_MS, GRAIN_ORIGIN_MS, GRAINS, PERCENTILES, ROLLUP_DIMENSIONS, ROLLUP_FAMILIES, USER_COLUMN, type FamilyName, type Grain, type RollupFamily } from './catalog.js';
 import { grainFits } from './intervals.js';
 import type { MetricsRequest } from './metrics-request.js';
 
-export type SourceName = 'rollup_1d' | 'rollup_1h' | 'rollup_1m' | 'raw';
+export type SourceName = 'rollup_1w' | 'rollup_1d' | 'rollup_1h' | 'rollup_1m' | 'raw';
 
 export interface Segment {
   readonly source: Grain | 'raw';
@@ -148,6 +148,9 @@ export function planMetricsQuery(req: MetricsRequest, fromMs: number, toMs: numb
   for (const g of GRAINS) {
     if (users && userFamilyFor(g, cols) === undefined) continue;
     const f = familyFor(g, cols, needsHistogram);
+    // A family keyed by user has a row per user: never the cheaper read for a query that neither
+    // groups, filters nor counts by user (the week grain exists only there).
+    if (f !== undefined && f.dimensions.includes(USER_COLUMN) && !users && !cols.has(USER_COLUMN)) continue;
     if (f !== undefined && grainFits(g, req.interval, req.timeZone, fromMs, toMs)) families.set(g, f.name);
   }
   const grains = [...families.keys()];
@@ -174,11 +177,24 @@ function openBucket(
 ): { grain: Grain; fromMs: number; toMs: number } | null {
   for (const g of grains) {
     const size = GRAIN_MS[g];
-    const start = Math.floor(toMs / size) * size;
+    const start = alignDown(toMs, g);
     if (start === toMs) return null;
     if (start >= fromMs && fits(g, start, start + size)) return { grain: g, fromMs: start, toMs: start + size };
   }
   return null;
+}
+
+/** The start of the bucket of grain `g` that holds `ms`. */
+function alignDown(ms: number, g: Grain): number {
+  const size = GRAIN_MS[g];
+  const origin = GRAIN_ORIGIN_MS[g];
+  return Math.floor((ms - origin) / size) * size + origin;
+}
+/** The first start of a bucket of grain `g` at or after `ms`. */
+function alignUp(ms: number, g: Grain): number {
+  const size = GRAIN_MS[g];
+  const origin = GRAIN_ORIGIN_MS[g];
+  return Math.ceil((ms - origin) / size) * size + origin;
 }
 
 /** [from, to) split up to the open bucket, then that bucket's row and, guarded the other way, the finer stitching of [bucket start, to). */
@@ -213,9 +229,8 @@ function split(fromMs: number, toMs: number, how: SplitOptions): Segment[] {
   const [g, ...finer] = how.grains;
   if (g === undefined) return [{ source: 'raw', fromMs, toMs }];
   const size = GRAIN_MS[g];
-  // UTC minutes, hours and days all start at multiples of their length since the epoch.
-  const a = Math.ceil(fromMs / size) * size;
-  const b = Math.floor(toMs / size) * size;
+  const a = alignUp(fromMs, g);
+  const b = alignDown(toMs, g);
   const rest: SplitOptions = { ...how, grains: finer };
   if (!(how.byDifference && finer.length === 0 && size >= GRAIN_MS['1h'])) {
     if (a >= b) return split(fromMs, toMs, rest);

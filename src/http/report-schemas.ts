@@ -14,7 +14,7 @@ const props = (keys: readonly string[], schema: unknown) => Object.fromEntries(k
 
 const reportMeta = obj({
   ...metaSchema.properties,
-  source: { type: 'string', description: 'Table that answered the main figures: rollup_1d, rollup_1h, rollup_1m or raw' },
+  source: { type: 'string', description: 'Table that answered the main figures: rollup_1w (per-user figures), rollup_1d, rollup_1h, rollup_1m or raw' },
   sources: arr(str),
   from: str,
   to: str,

@@ -20,13 +20,14 @@ export const PARTITION_AHEAD_DAYS = 7;
  * Applies to every rollup and histogram table of every family, found in the
  * catalog by name (llm_rollup_*1m, llm_latency_*1h, ...).
  */
-export const ROLLUP_RETENTION_DAYS: Readonly<Record<'1m' | '1h' | '1d', number>> = { '1m': 0, '1h': 210, '1d': 3 * 365 };
+export const ROLLUP_RETENTION_DAYS: Readonly<Record<'1m' | '1h' | '1d' | '1w', number>> = { '1m': 0, '1h': 210, '1d': 3 * 365, '1w': 3 * 365 };
+const BUCKET_LENGTH: Readonly<Record<keyof typeof ROLLUP_RETENTION_DAYS, string>> = { '1m': '1 minute', '1h': '1 hour', '1d': '1 day', '1w': '7 days' };
 
 /** The rollup tables (with their grain) in the catalog: plain names, safe to interpolate. */
 const ROLLUP_TABLES_SQL = `
-  SELECT c.relname AS name, substring(c.relname FROM '(1m|1h|1d)$') AS grain
+  SELECT c.relname AS name, substring(c.relname FROM '(1m|1h|1d|1w)$') AS grain
     FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'bucket'
-   WHERE c.relkind = 'r' AND pg_table_is_visible(c.oid) AND c.relname ~ '^llm_(rollup|latency)_[a-z0-9_]*(1m|1h|1d)$'
+   WHERE c.relkind = 'r' AND pg_table_is_visible(c.oid) AND c.relname ~ '^llm_(rollup|latency)_[a-z0-9_]*(1m|1h|1d|1w)$'
    ORDER BY c.relname`;
 
 // Arbitrary constant: one upkeep at a time across every instance of the service.
@@ -160,8 +161,13 @@ export async function partitionUpkeep(db: Pick<Driver, 'transaction' | 'query'>,
         const horizon = new Date(today - Math.max(ROLLUP_RETENTION_DAYS[grain], retentionDays) * DAY_MS);
         // Never past the oldest span still stored (one the retention could not
         // drop yet, in a wide partition from an upgrade): its buckets stay exact.
+        // A bucket goes when all of it is past the horizon (a week row may start before it).
         rollupRowsDeleted[name] = (
-          await tx.query(`DELETE FROM ${name} WHERE bucket < least($1::timestamptz, (SELECT date_trunc('day', min(ts), 'UTC') FROM llm_traces))`, [horizon], ADMIN)
+          await tx.query(
+            `DELETE FROM ${name} WHERE bucket <= least($1::timestamptz, (SELECT date_trunc('day', min(ts), 'UTC') FROM llm_traces)) - $2::interval`,
+            [horizon, BUCKET_LENGTH[grain]],
+            ADMIN,
+          )
         ).rowCount;
       }
       rollupRowsDeleted[TRACE_COSTS_TABLE] = await traceCostsUpkeep(tx);

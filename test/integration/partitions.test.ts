@@ -177,12 +177,23 @@ describeEachBackend('time partitions', (backend) => {
     expect(await count(db(), `SELECT coalesce(sum(request_count), 0) AS n FROM llm_rollup_1m WHERE project_id = 'p-retain'`)).toBe(3);
     // The rollups of the spans that remain are exact.
     expect(await count(db(), `SELECT sum(request_count) AS n FROM llm_rollup_1h WHERE project_id = 'p-retain' AND bucket >= $1`, [at(-30, 0)])).toBe(3);
-    // A rebuild starts from the stored spans and keeps the older history.
+    // Week rows (0016) are their days' sums, the dropped day's week included.
+    const weeksOffDays = `SELECT count(*) AS n FROM ((${WEEKS} EXCEPT ${WEEKS_FROM_DAYS}) UNION ALL (${WEEKS_FROM_DAYS} EXCEPT ${WEEKS})) x`;
+    expect(await count(db(), weeksOffDays)).toBe(0);
+    expect(await count(db(), `SELECT sum(request_count) AS n FROM llm_rollup_user_1w WHERE project_id = 'p-retain'`)).toBe(8);
+    // A rebuild starts from the stored spans and keeps the older history: whole weeks before the
+    // oldest stored day as they were, the week that holds it summed again from its days.
     await db().query('SELECT tracelens_rollup_rebuild()');
     expect(await count(db(), `SELECT sum(request_count) AS n FROM llm_rollup_1h WHERE project_id = 'p-retain'`)).toBe(8);
+    expect(await count(db(), weeksOffDays)).toBe(0);
+    expect(await count(db(), `SELECT sum(request_count) AS n FROM llm_rollup_user_1w WHERE project_id = 'p-retain'`)).toBe(8);
     expect((await rollupMatchesSpans(db(), 'p-rollup')).mismatched).toBe(0);
   });
 });
+
+/** The per-user week rows, and the same figures summed from the day rows. */
+const WEEKS = `SELECT project_id, bucket, user_id, request_count, total_cost_sum, ts_min, ts_max FROM llm_rollup_user_1w`;
+const WEEKS_FROM_DAYS = `SELECT project_id, date_trunc('week', bucket, 'UTC'), user_id, sum(request_count)::bigint, sum(total_cost_sum), min(ts_min), max(ts_max) FROM llm_rollup_user_1d GROUP BY 1, 2, 3`;
 
 describeEachBackend(
   'upgrade of an unpartitioned llm_traces',

@@ -129,18 +129,19 @@ describeEachBackend('query plans use the 0012 indexes', (backend) => {
   });
 });
 
-describeEachBackend('the per-user day rollup is read from its covering index (0013)', (backend) => {
+describeEachBackend('the per-user day and week rollups are read from their covering indexes (0013, 0016)', (backend) => {
   beforeAll(async () => {
     await insertSpans(backend().driver, Array.from({ length: 20 }, (_, i) => span({ user_id: `u${i % 7}`, ts: new Date(Date.UTC(2026, 2, 2 + (i % 9))).toISOString() })));
     await backend().driver.query('VACUUM ANALYZE llm_rollup_user_1d');
+    await backend().driver.query('VACUUM ANALYZE llm_rollup_user_1w');
   });
 
-  /** The engine's statement for whole UTC days only: every row comes from the per-user day rollup. */
+  /** The engine's statement for whole UTC days only (a Sunday, two Monday weeks, four days): every row comes from the per-user rollups. */
   async function plan(body: Partial<MetricsBody>, scope: readonly string[] | null): Promise<string> {
     const req = metricsRequestFromBody({ metrics: [{ metric: 'unique_users' }], ...body });
     const range = { fromMs: Date.parse('2026-03-01T00:00:00Z'), toMs: Date.parse('2026-03-20T00:00:00Z') };
     const p = planMetricsQuery(req, range.fromMs, range.toMs);
-    expect(p.segments.map((s) => s.source)).toEqual(['1d']);
+    expect(p.segments.map((s) => s.source)).toEqual(['1d', '1w', '1w', '1d']);
     const { sql, params } = compileMetricsQuery({ req, plan: p, scope, ...range, unordered: true });
     return backend().driver.transaction(async (tx) => {
       for (const s of ['enable_seqscan', 'enable_bitmapscan']) await tx.query(`SET LOCAL ${s} = off`);
@@ -153,9 +154,11 @@ describeEachBackend('the per-user day rollup is read from its covering index (00
     for (const scope of [null, ['proj-a']]) {
       const users = await plan({}, scope);
       expect(users, users).toContain('Index Only Scan using llm_rollup_user_1d_cover_idx');
+      expect(users, users).toContain('Index Only Scan using llm_rollup_user_1w_cover_idx');
       // The attribution's ranking: every user's cost (the engine statement rankPage wraps).
       const rank = await plan({ metrics: [{ metric: 'total_cost', aggregation: 'sum' }], group_by: ['user_id'] }, scope);
       expect(rank, rank).toContain('Index Only Scan using llm_rollup_user_1d_cover_idx');
+      expect(rank, rank).toContain('Index Only Scan using llm_rollup_user_1w_cover_idx');
     }
   });
 });

@@ -128,7 +128,7 @@ const metricsArb = fc.record({
   length: fc.integer({ min: 1_000, max: SPAN_MS }),
 });
 
-const UNIT: Record<Grain, string> = { '1m': 'minute', '1h': 'hour', '1d': 'day' };
+const UNIT: Record<Grain, string> = { '1m': 'minute', '1h': 'hour', '1d': 'day', '1w': 'week' };
 
 /** A number as text without trailing zeros: a sum that went back to zero after a delete keeps its scale (0.0000000000), the same value as 0. */
 const val = (e: string) => `trim_scale((${e})::numeric)::text`;
@@ -140,7 +140,7 @@ const ROLLUP_CHECK = (table: string, dims: readonly string[], unit: string, firs
     'success_count',
     ...MEASURES.flatMap(([m]) => [val(`${m}_sum`), `${m}_n`, val(`${m}_min`), val(`${m}_max`)]),
     val('duration_sumsq'),
-    // The user family's day rows also keep their first and last span (migration 0015).
+    // The user family's day and week rows also keep their first and last span (migrations 0015, 0016).
     ...(firstLast ? ['ts_min::text', 'ts_max::text'] : []),
   ];
   const raw = [
@@ -296,7 +296,7 @@ describeEachBackend(`differential: rollups vs raw rows (${mode})`, (backend) => 
 
         for (const family of ROLLUP_FAMILIES) {
           for (const [grain, table] of Object.entries(family.tables) as [Grain, string][]) {
-            const q = ROLLUP_CHECK(table, family.dimensions, UNIT[grain], family.name === 'user' && grain === '1d');
+            const q = ROLLUP_CHECK(table, family.dimensions, UNIT[grain], family.name === 'user');
             const [got, want] = await Promise.all([db.query(q.rollup), db.query(q.raw)]);
             expect(got.rows, table).toEqual(want.rows);
             stats.rollupRows += got.rows.length;
@@ -408,6 +408,8 @@ describeEachBackend(`differential: rollups vs raw rows (${mode})`, (backend) => 
     expect(stats.userDayEdges).toBeGreaterThan(0);
     // Ragged ends read as a day row minus the spans outside the range.
     expect(stats.byDifference).toBeGreaterThan(0);
+    // Week rows answered (the open week of the per-user query set: its ranges end in the week from BASE's Monday on half the time).
+    expect((stats.tables['llm_rollup_user_1w'] ?? 0) + (stats.tables['llm_rollup_user_model_1w'] ?? 0)).toBeGreaterThan(0);
   }, 600_000);
 }, { deferredRollups: mode === 'deferred' });
 }

@@ -46,8 +46,10 @@ describe('planMetricsQuery', () => {
     expect(open({}, '2026-03-01T10:15:30Z', '2026-03-04T06:45:00Z')).toBe('1d:03-04T00:00');
     expect(open({}, '2026-03-01T10:15:30Z', '2026-03-04T00:00:00Z')).toBeNull();
     expect(open({}, '2026-03-04T19:30:10Z', '2026-03-04T19:30:50Z')).toBeNull();
-    // Distinct users: the user family's day.
-    expect(open({ metrics: [{ metric: 'unique_users' }] }, '2026-02-02T19:30:00Z', '2026-03-04T19:30:00Z')).toBe('1d:03-04T00:00');
+    // Distinct users: the user family's week (Monday, migration 0016).
+    expect(open({ metrics: [{ metric: 'unique_users' }] }, '2026-02-02T19:30:00Z', '2026-03-04T19:30:00Z')).toBe('1w:03-02T00:00');
+    // A plain count never reads a family keyed by user, so never a week.
+    expect(open({}, '2026-02-02T19:30:00Z', '2026-03-04T19:30:00Z')).toBe('1d:03-04T00:00');
   });
 
   it('never uses a grain coarser than the interval, nor one that does not line up with the time zone', () => {
@@ -79,33 +81,36 @@ describe('planMetricsQuery', () => {
     expect(tables({ metrics: [{ metric: 'duration', aggregation: 'p95' }], group_by: ['provider'] })).toEqual(['raw', 'model:1h', 'model:1d', 'model:1d', 'model:1h', 'raw']);
     expect(tables({ metrics: [{ metric: 'duration', aggregation: 'p95' }], group_by: ['environment'] })).toEqual(['raw', 'status:1h', 'status:1d', 'status:1d', 'status:1h', 'raw']);
     expect(tables({ metrics: [{ metric: 'duration', aggregation: 'p95' }], group_by: ['span_name'] })).toEqual(['raw', 'wide:1h', 'wide:1d', 'wide:1d', 'wide:1h', 'raw']);
-    // Per user only per day, so the edges are raw rows. Distinct users (read from the user family by
-    // the compiler) keep the query to the user family's grains and key; the other figures read the smallest family.
-    // Its start (13 h 45 min of spans) is read as the whole day minus its first 10 h 15 min.
-    expect(tables({ group_by: ['user_id'] })).toEqual(['user:1d', 'raw', 'user:1d', 'user:1d', 'raw']);
-    expect(tables({ metrics: [{ metric: 'unique_users' }] })).toEqual(['raw', 'project:1d', 'project:1d', 'raw']);
-    expect(tables({ metrics: [{ metric: 'unique_users' }], group_by: ['user_id'] })).toEqual(['raw', 'user:1d', 'user:1d', 'raw']);
-    expect(tables({ metrics: [{ metric: 'unique_users' }], group_by: ['model'] })).toEqual(['raw', 'model:1d', 'model:1d', 'raw']);
+    // Per user only per week and day, so the edges are raw rows. Distinct users (read from the user family by
+    // the compiler) keep the query to the user family's grains and key; the other figures read the smallest
+    // family of each grain (at the week grain only the user families have rows).
+    // Its start (13 h 45 min of spans) is read as the whole day minus its first 10 h 15 min; its
+    // end is the week that holds `to` when no span follows `to` in it, else days and spans.
+    expect(tables({ group_by: ['user_id'] })).toEqual(['user:1d', 'raw', 'user:1w', 'user:1d', 'raw']);
+    expect(tables({ metrics: [{ metric: 'unique_users' }] })).toEqual(['raw', 'user:1w', 'project:1d', 'raw']);
+    expect(tables({ metrics: [{ metric: 'unique_users' }], group_by: ['user_id'] })).toEqual(['raw', 'user:1w', 'user:1d', 'raw']);
+    expect(tables({ metrics: [{ metric: 'unique_users' }], group_by: ['model'] })).toEqual(['raw', 'user_model:1w', 'model:1d', 'raw']);
     expect(tables({ metrics: [{ metric: 'unique_users' }], group_by: ['environment'] })).toEqual(['raw']);
     // A user's split by provider or model.
-    expect(tables({ group_by: ['user_id', 'provider'] })).toEqual(['user_model:1d', 'raw', 'user_model:1d', 'user_model:1d', 'raw']);
+    expect(tables({ group_by: ['user_id', 'provider'] })).toEqual(['user_model:1d', 'raw', 'user_model:1w', 'user_model:1d', 'raw']);
   });
 
-  it('reads a ragged end of a day-only family from the shorter side: the spans inside the range, or the day minus the spans outside it', () => {
+  it('reads a ragged end of a per-user family from the shorter side: the spans inside the range, or the day minus the spans outside it', () => {
     const shape = (body: Partial<MetricsBody>, from: string, to: string) =>
       plan(body, from, to).segments.map(
         (s) => `${s.subtract ? '-' : ''}${s.source}${s.clipped ? '*' : ''}${s.guard ? `?${s.guard.when}` : ''}:${new Date(s.fromMs).toISOString().slice(5, 16)}-${new Date(s.toMs).toISOString().slice(5, 16)}`,
       );
     const cost = { metrics: [{ metric: 'total_cost', aggregation: 'sum' }, { metric: 'duration', aggregation: 'avg' }, { metric: 'error_rate' }], group_by: ['user_id'] };
-    // 20 h of the first day inside the range, 4 h outside: the day row minus those 4 h. The last day
-    // ends 3 h into it: its row when nothing follows `to` that day, else those 3 h of spans.
+    // 20 h of the first day (a Sunday) inside the range, 4 h outside: the day row minus those 4 h.
+    // The range ends 3 h into a Thursday: the week's row when nothing follows `to` that week, else
+    // its days and those 3 h of spans.
     expect(shape(cost, '2026-03-01T04:00:00Z', '2026-03-05T03:00:00Z')).toEqual([
-      '1d*:03-01T00:00-03-02T00:00', '-raw:03-01T00:00-03-01T04:00', '1d:03-02T00:00-03-05T00:00', '1d?empty:03-05T00:00-03-06T00:00', 'raw?present:03-05T00:00-03-05T03:00',
+      '1d*:03-01T00:00-03-02T00:00', '-raw:03-01T00:00-03-01T04:00', '1w?empty:03-02T00:00-03-09T00:00', '1d?present:03-02T00:00-03-05T00:00', 'raw?present:03-05T00:00-03-05T03:00',
     ]);
     // The other way round: 4 h inside at the start; 21 h inside at the end, where spans after `to`
-    // make it the day minus its last 3 h.
+    // make it the week's days, the last of them minus its last 3 h.
     expect(shape(cost, '2026-03-01T20:00:00Z', '2026-03-05T21:00:00Z')).toEqual([
-      'raw:03-01T20:00-03-02T00:00', '1d:03-02T00:00-03-05T00:00', '1d?empty:03-05T00:00-03-06T00:00', '1d*?present:03-05T00:00-03-06T00:00', '-raw?present:03-05T21:00-03-06T00:00',
+      'raw:03-01T20:00-03-02T00:00', '1w?empty:03-02T00:00-03-09T00:00', '1d?present:03-02T00:00-03-05T00:00', '1d*?present:03-05T00:00-03-06T00:00', '-raw?present:03-05T21:00-03-06T00:00',
     ]);
     // Inside one day: the day minus both ends when they are the shorter part.
     expect(shape(cost, '2026-03-01T02:00:00Z', '2026-03-01T23:00:00Z')).toEqual(['1d*:03-01T00:00-03-02T00:00', '-raw:03-01T00:00-03-01T02:00', '-raw:03-01T23:00-03-02T00:00']);

@@ -1,6 +1,6 @@
 // POST /api/v1/metrics/query and its GET shorthand /api/v1/metrics: parse,
 // hand to the analytics service, wrap in the envelope. meta.source names the
-// table that answered (rollup_1d, rollup_1h, rollup_1m or raw).
+// table that answered (rollup_1w, rollup_1d, rollup_1h, rollup_1m or raw).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AGGREGATIONS } from '../../analytics/catalog.js';
 import { INTERVAL_SPELLINGS } from '../../analytics/intervals.js';

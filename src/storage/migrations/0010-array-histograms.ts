@@ -63,7 +63,7 @@ export const USER_F: Family = { infix: 'user_', dims: [USER], grains: [DAY], his
 export const USER_MODEL_F: Family = { infix: 'user_model_', dims: [USER, PROVIDER, MODEL], grains: [DAY], histGrains: [] };
 export const FAMILIES: readonly Family[] = [WIDE, PROJECT, STATUS_F, MODEL_F, USER_F, USER_MODEL_F];
 
-const MEASURES: readonly [string, string, string, string][] = [
+export const MEASURES: readonly [string, string, string, string][] = [
   ['prompt_tokens', 'prompt_tokens', 'bigint', 'integer'],
   ['completion_tokens', 'completion_tokens', 'bigint', 'integer'],
   ['total_tokens', 'total_tokens', 'bigint', 'integer'],
@@ -77,7 +77,7 @@ const HISTOGRAMS: readonly [number, string][] = [
   [1, 'duration_ms'],
   [2, 'ttft_ms'],
 ];
-const COUNTS = ['request_count', 'error_count', 'success_count'];
+export const COUNTS = ['request_count', 'error_count', 'success_count'];
 
 /** The normalization of error messages (the report's rules, in this order). */
 const ERROR_RULES: readonly [string, string][] = [
@@ -92,8 +92,8 @@ const ERROR_RULES: readonly [string, string][] = [
 const lit = (s: string) => `'${s.replace(/'/g, "''")}'`;
 
 const dimNames = (f: Family) => f.dims.map(([d]) => d);
-const keyOf = (f: Family) => ['project_id', 'bucket', ...dimNames(f)];
-const rollupName = (f: Family, g: string) => `llm_rollup_${f.infix}${g}`;
+export const keyOf = (f: Family) => ['project_id', 'bucket', ...dimNames(f)];
+export const rollupName = (f: Family, g: string) => `llm_rollup_${f.infix}${g}`;
 const histName = (f: Family, g: string) => `llm_latency_${f.infix}${g}`;
 const ordinals = (n: number) => Array.from({ length: n }, (_, i) => i + 1).join(', ');
 
@@ -101,7 +101,7 @@ function keyColumns(f: Family): string {
   return ['project_id text NOT NULL', 'bucket timestamptz NOT NULL', ...f.dims.map(([d, t]) => `${d} ${t}`)].map((c) => `  ${c},`).join('\n');
 }
 
-function rollupTable(f: Family, g: string, unit: string): string {
+export function rollupTable(f: Family, g: string, unit: string): string {
   const t = rollupName(f, g);
   const measureCols = MEASURES.map(
     ([m, , sumType, valueType]) => `  ${m}_sum ${sumType} NOT NULL DEFAULT 0,\n  ${m}_n bigint NOT NULL DEFAULT 0,\n  ${m}_min ${valueType},\n  ${m}_max ${valueType},`,
@@ -283,12 +283,16 @@ END
 $fn$;`;
 }
 
-export const ALL_TABLES = [
-  ...FAMILIES.flatMap((f) => f.grains.map(([g]) => rollupName(f, g))),
-  ...FAMILIES.flatMap((f) => f.histGrains.map(([g]) => histName(f, g))),
-  'llm_rollup_error_1d',
-  'llm_trace_costs',
-];
+/** Every table the triggers of these families maintain, in their order. */
+export function allTables(families: readonly Family[]): string[] {
+  return [
+    ...families.flatMap((f) => f.grains.map(([g]) => rollupName(f, g))),
+    ...families.flatMap((f) => f.histGrains.map(([g]) => histName(f, g))),
+    'llm_rollup_error_1d',
+    'llm_trace_costs',
+  ];
+}
+export const ALL_TABLES = allTables(FAMILIES);
 
 /** Per-bin histograms of 0003/0008 converted to arrays: [family, grain]. */
 const CONVERTED: readonly [Family, readonly [string, string]][] = [

@@ -13,6 +13,7 @@ import m0012 from './0012-id-and-attribute-match-indexes.js';
 import m0013, { prepare as p0013 } from './0013-user-rollup-covering-index.js';
 import m0014 from './0014-deferred-rollups.js';
 import m0015 from './0015-user-day-first-last-span.js';
+import m0016 from './0016-user-week-rollups.js';
 
 export interface Migration {
   readonly id: string;
@@ -41,4 +42,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { id: '0013-user-rollup-covering-index', sql: m0013, prepare: p0013 },
   { id: '0014-deferred-rollups', sql: m0014 },
   { id: '0015-user-day-first-last-span', sql: m0015 },
+  { id: '0016-user-week-rollups', sql: m0016 },
 ];
