@@ -218,7 +218,7 @@ interface SplitOptions {
  * [from, to) as grain-aligned middles of the coarsest grains, with finer edges.
  *
  * A ragged end below the finest grain is raw spans. When that grain is an hour or more (the per-user
- * families keep days only: a "last 30 days" read up to a whole day of spans at its start) and the
+ * families' finest is a day: a "last 30 days" read up to a whole day of spans at its start) and the
  * figures can be subtracted, the end is read from whichever side is shorter: the spans inside the
  * range, or the whole bucket's row minus the spans of the bucket outside it. Either way at most half
  * a bucket of spans. The row and the spans are read in one statement, so in one snapshot: the
