@@ -27,9 +27,14 @@ export function latencyValue(bin: number): number {
 /**
  * Key of a (bucket, groups) row, the same for result rows and histogram rows:
  * both statements give the bucket as the same ISO text, so no date is parsed.
+ * Each part is tagged (\u0001 for null, \u0002 before a value) and parts are
+ * joined by \u0000, which neither ISO text nor a group value ends with: two
+ * rows share a key exactly when their bucket and groups are equal.
  */
 export function histogramKey(ts: string | null | undefined, groups: readonly unknown[]): string {
-  return JSON.stringify([ts ?? null, ...groups.map((g) => (g === null || g === undefined ? null : String(g)))]);
+  let key = ts === null || ts === undefined ? '\u0001' : `\u0002${ts}`;
+  for (const g of groups) key += g === null || g === undefined ? '\u0000\u0001' : `\u0000\u0002${String(g)}`;
+  return key;
 }
 
 // Bins of latencies up to 2^31 ms are 0..1086: one dense counter array,
@@ -49,14 +54,14 @@ interface Span {
 
 /**
  * Adds a packed histogram into COUNTS: one pass over the characters, no
- * intermediate strings (a 90-day read parses megabytes of them). Bins are
- * non-negative integers; counts may not be.
+ * intermediate strings (a 90-day read parses megabytes of them) and no
+ * allocation. Bins are non-negative integers; counts may not be.
  */
 function add(packed: string, span: Span): void {
   const bins = SCRATCH_BINS;
+  const len = packed.length;
   let nBins = 0;
   let i = 0;
-  const len = packed.length;
   let v = 0;
   let digits = false;
   for (; i < len; i++) {
@@ -73,28 +78,34 @@ function add(packed: string, span: Span): void {
   }
   let k = 0;
   let neg = false;
-  const put = (n: number) => {
-    const b = bins[k++]!;
-    COUNTS[b] = COUNTS[b]! + n;
-    span.total += n;
-    if (b < span.lo) span.lo = b;
-    if (b > span.hi) span.hi = b;
-  };
-  for (i++; i < len; i++) {
-    const c = packed.charCodeAt(i);
+  let lo = span.lo;
+  let hi = span.hi;
+  let total = span.total;
+  // One more step past the end closes the last count.
+  for (i++; i <= len; i++) {
+    const c = i < len ? packed.charCodeAt(i) : 44;
     if (c >= 48 && c <= 57) {
       v = v * 10 + (c - 48);
       digits = true;
     } else if (c === 45) {
       neg = true;
     } else {
-      if (digits) put(neg ? -v : v);
+      if (digits && k < nBins) {
+        const b = bins[k++]!;
+        const n = neg ? -v : v;
+        COUNTS[b] = COUNTS[b]! + n;
+        total += n;
+        if (b < lo) lo = b;
+        if (b > hi) hi = b;
+      }
       v = 0;
       digits = false;
       neg = false;
     }
   }
-  if (digits && k < nBins) put(neg ? -v : v);
+  span.lo = lo;
+  span.hi = hi;
+  span.total = total;
 }
 
 /** Nearest rank over the merged COUNTS. */
