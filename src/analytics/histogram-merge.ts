@@ -28,8 +28,8 @@ export function latencyValue(bin: number): number {
  * Key of a (bucket, groups) row, the same for result rows and histogram rows:
  * both statements give the bucket as the same ISO text, so no date is parsed.
  * Each part is tagged (\u0001 for null, \u0002 before a value) and parts are
- * joined by \u0000, which neither ISO text nor a group value ends with: two
- * rows share a key exactly when their bucket and groups are equal.
+ * joined by \u0000, which PostgreSQL text never contains: two rows share a
+ * key exactly when their bucket and groups are equal.
  */
 export function histogramKey(ts: string | null | undefined, groups: readonly unknown[]): string {
   let key = ts === null || ts === undefined ? '\u0001' : `\u0002${ts}`;
