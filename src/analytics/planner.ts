@@ -127,7 +127,7 @@ function nonRollupPredicate(node: FilterNode): string | null {
  * of them): those can be read as a bucket row minus the spans outside the range. Minima, maxima,
  * percentiles and distinct counts cannot be subtracted.
  */
-export function subtractable(req: Pick<MetricsRequest, 'metrics'>): boolean {
+function subtractable(req: Pick<MetricsRequest, 'metrics'>): boolean {
   return req.metrics.every((m) => {
     if (m.metric.kind === 'distinct') return false;
     if (m.metric.kind !== 'measure') return true;

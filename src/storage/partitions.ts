@@ -7,6 +7,7 @@
 // retention drops them); this module decides the dates. Both engines, `tracelens maintain` and the server.
 import type { Driver, Queryable } from './driver.js';
 import { ATTRIBUTE_NUMBERS, TABLE } from '../query/fields.js';
+import { GRAIN_MS, GRAINS, type Grain } from '../analytics/catalog.js';
 
 const DAY_MS = 86_400_000;
 /** Days ahead of today (UTC) that always have a partition, so ingest never waits for one: next week's exists before it starts. */
@@ -20,14 +21,14 @@ export const PARTITION_AHEAD_DAYS = 7;
  * Applies to every rollup and histogram table of every family, found in the
  * catalog by name (llm_rollup_*1m, llm_latency_*1h, ...).
  */
-export const ROLLUP_RETENTION_DAYS: Readonly<Record<'1m' | '1h' | '1d' | '1w', number>> = { '1m': 0, '1h': 210, '1d': 3 * 365, '1w': 3 * 365 };
-const BUCKET_LENGTH: Readonly<Record<keyof typeof ROLLUP_RETENTION_DAYS, string>> = { '1m': '1 minute', '1h': '1 hour', '1d': '1 day', '1w': '7 days' };
+export const ROLLUP_RETENTION_DAYS: Readonly<Record<Grain, number>> = { '1m': 0, '1h': 210, '1d': 3 * 365, '1w': 3 * 365 };
 
 /** The rollup tables (with their grain) in the catalog: plain names, safe to interpolate. */
+const GRAIN_SUFFIX = `(${GRAINS.join('|')})$`;
 const ROLLUP_TABLES_SQL = `
-  SELECT c.relname AS name, substring(c.relname FROM '(1m|1h|1d|1w)$') AS grain
+  SELECT c.relname AS name, substring(c.relname FROM '${GRAIN_SUFFIX}') AS grain
     FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'bucket'
-   WHERE c.relkind = 'r' AND pg_table_is_visible(c.oid) AND c.relname ~ '^llm_(rollup|latency)_[a-z0-9_]*(1m|1h|1d|1w)$'
+   WHERE c.relkind = 'r' AND pg_table_is_visible(c.oid) AND c.relname ~ '^llm_(rollup|latency)_[a-z0-9_]*${GRAIN_SUFFIX}'
    ORDER BY c.relname`;
 
 // Arbitrary constant: one upkeep at a time across every instance of the service.
@@ -156,7 +157,7 @@ export async function partitionUpkeep(db: Pick<Driver, 'transaction' | 'query'>,
           ).rowCount;
     const rollupRowsDeleted: Record<string, number> = {};
     if (retentionDays > 0) {
-      const tables = await tx.query<{ name: string; grain: keyof typeof ROLLUP_RETENTION_DAYS }>(ROLLUP_TABLES_SQL, [], ADMIN);
+      const tables = await tx.query<{ name: string; grain: Grain }>(ROLLUP_TABLES_SQL, [], ADMIN);
       for (const { name, grain } of tables.rows) {
         const horizon = new Date(today - Math.max(ROLLUP_RETENTION_DAYS[grain], retentionDays) * DAY_MS);
         // Never past the oldest span still stored (one the retention could not
@@ -165,7 +166,7 @@ export async function partitionUpkeep(db: Pick<Driver, 'transaction' | 'query'>,
         rollupRowsDeleted[name] = (
           await tx.query(
             `DELETE FROM ${name} WHERE bucket <= least($1::timestamptz, (SELECT date_trunc('day', min(ts), 'UTC') FROM llm_traces)) - $2::interval`,
-            [horizon, BUCKET_LENGTH[grain]],
+            [horizon, `${GRAIN_MS[grain] / 1000} seconds`],
             ADMIN,
           )
         ).rowCount;

@@ -17,7 +17,7 @@ import {
 import { runMetricsQuery } from '../../analytics/metrics-service.js';
 import { meta } from '../envelope.js';
 import { errorResponses, METRICS_ENGINE_ERRORS, PROTECTED_ROUTE_ERRORS } from '../error-responses.js';
-import { unsharedSignal } from '../abort-on-disconnect.js';
+import { analyticsEnv } from '../analytics-env.js';
 
 const ERROR_CODES = errorResponses([...PROTECTED_ROUTE_ERRORS, ...METRICS_ENGINE_ERRORS]);
 
@@ -73,12 +73,7 @@ const querystring = {
 };
 
 async function respond(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply, req: MetricsRequest) {
-  const { result, cached } = await runMetricsQuery(request.principal!, req, {
-    db: app.analyticsReader,
-    cache: app.config.cache.enabled ? app.cache : null,
-    requestId: String(request.id),
-    ...unsharedSignal(app.config.cache.enabled, reply),
-  });
+  const { result, cached } = await runMetricsQuery(request.principal!, req, analyticsEnv(app, request, reply));
   return reply.send({
     status: 'success',
     data: result.rows,

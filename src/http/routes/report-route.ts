@@ -10,7 +10,7 @@ import type { ErrorCode } from '../../errors.js';
 import { meta } from '../envelope.js';
 import { errorResponses, METRICS_ENGINE_ERRORS, PROTECTED_ROUTE_ERRORS } from '../error-responses.js';
 import { reportEnvelope } from '../report-schemas.js';
-import { unsharedSignal } from '../abort-on-disconnect.js';
+import { analyticsEnv } from '../analytics-env.js';
 
 /** What every report can answer: its parameters (reportQuery) and whatever the metrics engine it runs on can. */
 const REPORT_ERRORS: readonly ErrorCode[] = [...PROTECTED_ROUTE_ERRORS, ...METRICS_ENGINE_ERRORS, 'INVALID_PARAMETER'];
@@ -29,13 +29,8 @@ export interface ReportRoute {
   run(principal: Principal, raw: RawParams, env: ReportEnv): Promise<{ result: ReportResult<unknown>; cached: boolean }>;
 }
 
-function envOf(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply): ReportEnv {
-  const cached = app.config.cache.enabled;
-  return { db: app.analyticsReader, cache: cached ? app.cache : null, requestId: String(request.id), ...unsharedSignal(cached, reply) };
-}
-
 async function send(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply, route: ReportRoute, raw: RawParams, conditional: boolean) {
-  const { result, cached } = await route.run(request.principal!, raw, envOf(app, request, reply));
+  const { result, cached } = await route.run(request.principal!, raw, analyticsEnv(app, request, reply));
   const content = { data: result.data, ...(result.pagination ? { pagination: result.pagination } : {}) };
   if (conditional) {
     const etag = strongEtag(JSON.stringify(content));
